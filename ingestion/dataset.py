@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import json
 import pickle
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,20 +87,34 @@ def load_metadata(data_dir: Path) -> dict:
     return metadata
 
 
-def load_labels(path: Path, class_num: int, rows: int | None = None) -> np.ndarray:
-    """Load one-hot (or multi-hot) label rows from a text solution file and check their shape."""
+def load_labels(path: Path, class_num: int | None, rows: int | None = None) -> np.ndarray:
+    """Load one-hot (or multi-hot) label rows from a text solution file and check their shape.
+
+    ``class_num`` None accepts any number of columns (scoring learns it from the solution itself).
+    """
     try:
         labels = np.loadtxt(path, ndmin=2)
     except FileNotFoundError as error:
         raise DatasetError(f"missing solution file: {path}") from error
     except ValueError as error:
         raise DatasetError(f"solution file is not a numeric table: {path}: {error}") from error
-    if labels.shape[1] != class_num:
-        raise DatasetError(f"solution file {path} has {labels.shape[1]} columns, class_num is {class_num}")
+    if class_num is not None and labels.shape[1] != class_num:
+        hint = " (class indices instead of one-hot rows?)" if labels.shape[1] == 1 else ""
+        raise DatasetError(f"solution file {path} has {labels.shape[1]} columns, class_num is {class_num}{hint}")
     if rows is not None and labels.shape[0] != rows:
         raise DatasetError(f"solution file {path} has {labels.shape[0]} rows, expected {rows}")
     if not np.all(np.isin(labels, (0, 1))):
         raise DatasetError(f"solution file {path} must hold only 0/1 values (one-hot rows)")
+    return labels
+
+
+def check_one_hot(labels: np.ndarray, path: Path) -> np.ndarray:
+    """Return ``labels`` if every row holds exactly one 1 (AutoSpeech is single-label), else raise naming ``path``."""
+    sums = labels.sum(axis=1)
+    bad = np.flatnonzero(sums != 1)
+    if bad.size:
+        raise DatasetError(f"solution file {path}: row {bad[0] + 1} sums to {sums[bad[0]]:g}, "
+                           f"but each row must be one-hot (exactly one 1)")
     return labels
 
 
@@ -119,7 +134,7 @@ def _load_npz(path: Path) -> list[np.ndarray]:
                 flat = archive["waveforms"].astype(np.float32)
                 return [flat[start:end] for start, end in zip(offsets[:-1], offsets[1:])]
             encoded = archive["encoded"]
-    except (OSError, ValueError, KeyError) as error:
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
         raise DatasetError(f"cannot read {path} (corrupt, or not a dataset .npz): {error}") from error
     return [decode_clip(encoded[start:end].tobytes(), f"{path} clip {i}")
             for i, (start, end) in enumerate(zip(offsets[:-1], offsets[1:]))]
@@ -168,10 +183,12 @@ def load_dataset(dataset_dir: str | Path, with_test_labels: bool = False) -> Dat
         if len(clips) != metadata[f"{split}_num"]:
             raise DatasetError(f"{data_dir}: {split} data has {len(clips)} clips, meta.json says "
                                f"{split}_num={metadata[f'{split}_num']}")
-    train_y = load_labels(data_dir / "train.solution", metadata["class_num"], len(train_x))
+    train_path = data_dir / "train.solution"
+    train_y = check_one_hot(load_labels(train_path, metadata["class_num"], len(train_x)), train_path)
     test_labels = None
     if with_test_labels:
-        test_labels = load_labels(data_dir.parent / f"{name}.solution", metadata["class_num"], len(test_x))
+        test_path = data_dir.parent / f"{name}.solution"
+        test_labels = check_one_hot(load_labels(test_path, metadata["class_num"], len(test_x)), test_path)
     return Dataset(name, metadata, train_x, train_y, test_x, test_labels, load_class_names(data_dir))
 
 

@@ -1,0 +1,124 @@
+"""Score an ingestion run: every ``NAME.predict_K`` against the test solution, then the ALC.
+
+Prediction times and the time budget come from the run's start.txt (see :mod:`ingestion.records`); a
+``time_budget`` passed here overrides the recorded one. Outputs (:func:`write_score_outputs`): ``scores.txt``
+(``score: ALC`` and ``Duration: seconds``, the ingestion duration from end.txt, else the last prediction's
+time), ``learning_curve.png`` and ``detailed_results.html``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ingestion.dataset import DatasetError, load_labels
+from ingestion.records import RecordError, read_end_record, read_start_record
+from scoring.metrics import ScoringError, area_under_learning_curve, normalized_auc, transform_time
+from scoring.report import write_detailed_results, write_learning_curve
+
+SCORES_FILE = "scores.txt"
+CURVE_FILE = "learning_curve.png"
+DETAILS_FILE = "detailed_results.html"
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class PredictionScore:
+    """One prediction: index K, charged time (s), transformed time, 2·AUC − 1, and whether the ALC counts it."""
+
+    index: int
+    time: float
+    transformed_time: float
+    score: float
+    counted: bool
+
+
+@dataclass
+class ScoreResult:
+    """The ALC of a run and the score of each of its predictions."""
+
+    task_name: str
+    time_budget: float
+    alc: float
+    predictions: list[PredictionScore]
+    duration: float
+    ingestion_success: bool | None
+
+    @property
+    def final_score(self) -> float | None:
+        """2·AUC − 1 of the last prediction counted in the ALC (None without one)."""
+        counted = [p.score for p in self.predictions if p.counted]
+        return counted[-1] if counted else None
+
+
+def load_prediction(path: Path, solution: np.ndarray, solution_file: Path) -> np.ndarray:
+    """Read one prediction file and check it has the solution's shape."""
+    try:
+        prediction = np.loadtxt(path, ndmin=2)
+    except ValueError as error:
+        raise ScoringError(f"prediction file is not a numeric table: {path}: {error}") from error
+    if prediction.shape != solution.shape:
+        raise ScoringError(f"prediction file {path} has shape {prediction.shape}, but the solution file "
+                           f"{solution_file} has shape {solution.shape}")
+    return prediction
+
+
+def score_predictions(predictions_dir: str | Path, solution_file: str | Path,
+                      time_budget: float | None = None) -> ScoreResult:
+    """Score the predictions of one ingestion run in ``predictions_dir`` against ``solution_file``."""
+    predictions_dir = Path(predictions_dir)
+    start = read_start_record(predictions_dir)
+    end = read_end_record(predictions_dir)
+    budget = float(time_budget) if time_budget is not None else start.time_budget
+    solution_file = Path(solution_file)
+    solution = load_labels(solution_file, None)
+    for path in sorted(predictions_dir.glob(f"{start.task_name}.predict_*")):
+        index = path.name.rpartition("_")[2]
+        if not index.isdigit() or int(index) not in start.prediction_times:
+            logger.warning("ignoring %s: start.txt records no time for it", path)
+    scores = []
+    for index, seconds in sorted(start.prediction_times.items()):
+        path = predictions_dir / f"{start.task_name}.predict_{index}"
+        if not path.exists():
+            raise ScoringError(f"missing prediction file {path} (start.txt records its time)")
+        score = normalized_auc(solution, load_prediction(path, solution, solution_file))
+        scores.append(PredictionScore(index, seconds, transform_time(seconds, budget), score, seconds <= budget))
+    alc = area_under_learning_curve([p.time for p in scores], [p.score for p in scores], budget)
+    duration = end.ingestion_duration if end else (scores[-1].time if scores else 0.0)
+    return ScoreResult(start.task_name, budget, alc, scores, duration, end.ingestion_success if end else None)
+
+
+def write_score_outputs(result: ScoreResult, output_dir: str | Path) -> Path:
+    """Write scores.txt, the learning-curve PNG and detailed_results.html; returns the HTML's path."""
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / SCORES_FILE).write_text(f"score: {result.alc:.6f}\nDuration: {result.duration:.2f}\n")
+    curve = write_learning_curve(result, output_dir / CURVE_FILE)
+    return write_detailed_results(result, curve, output_dir / DETAILS_FILE)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--predictions", required=True, help="ingestion output folder (NAME.predict_K, start.txt)")
+    parser.add_argument("--solution", required=True, help="test solution file NAME/NAME.solution")
+    parser.add_argument("--output", default=None, help="folder for scores.txt and the report "
+                                                       "(default: the predictions folder)")
+    parser.add_argument("--time-budget", type=float, default=None,
+                        help="seconds; overrides the budget recorded in start.txt")
+
+
+def main(args: argparse.Namespace) -> int:
+    """Score, write the outputs and print the ALC; 1 with a one-line error when the inputs are bad."""
+    try:
+        result = score_predictions(args.predictions, args.solution, args.time_budget)
+    except (DatasetError, RecordError, ScoringError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    report = write_score_outputs(result, args.output or args.predictions)
+    print(f"ALC {result.alc:.4f} over {len(result.predictions)} prediction(s); report: {report}")
+    return 0

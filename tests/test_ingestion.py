@@ -1,0 +1,227 @@
+"""Ingestion: the official train/test loop on real dummy submissions, budgets, failures and bad datasets."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ingestion import run_local
+from ingestion.dataset import DatasetError, load_dataset, solution_path
+from ingestion.ingestion import check_prediction, resolve_time_budget, run_ingestion
+from ingestion.records import read_end_record, read_start_record
+from ingestion.submission import IngestionError, load_model_class
+from scoring.metrics import ScoringError
+from scoring.score import score_predictions
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+DUMMY_MODELS = Path(__file__).resolve().parent / "dummy_models"
+
+
+def scripted_model(tmp_path: Path, rounds: list[str], replay: list[np.ndarray] | None = None) -> Path:
+    """A copy of the scripted dummy submission following ``rounds`` (see its docstring)."""
+    code_dir = tmp_path / "code"
+    shutil.copytree(DUMMY_MODELS / "scripted", code_dir)
+    (code_dir / "script.json").write_text(json.dumps(rounds))
+    if replay is not None:
+        np.save(code_dir / "replay.npy", np.stack(replay))
+    return code_dir
+
+
+def test_class_prior_model_end_to_end(tiny_dataset, tmp_path):
+    result = run_ingestion(tiny_dataset, DUMMY_MODELS / "class_prior", tmp_path / "out")
+    assert result.success and result.error is None
+    assert len(result.prediction_times) == 1
+    prediction = np.loadtxt(result.prediction_paths[0])
+    np.testing.assert_allclose(prediction, np.full((6, 3), 1 / 3))  # 4 train clips in each of 3 classes
+    start = read_start_record(tmp_path / "out")
+    assert (start.task_name, start.time_budget) == ("tiny", 1800)
+    assert start.prediction_times == pytest.approx({0: result.prediction_times[0]}, abs=1e-3)
+    assert read_end_record(tmp_path / "out").ingestion_success
+    # Equal scores for every clip rank nothing: AUC 0.5 in every class, 2·AUC − 1 = 0, so the ALC is 0.
+    assert score_predictions(tmp_path / "out", solution_path(tiny_dataset)).alc == pytest.approx(0.0)
+
+
+def test_alc_matches_hand_calculation_from_recorded_times(tiny_dataset, tmp_path):
+    # Round 1 predicts class frequencies (score 0), round 2 replays the true labels (score 1); the ALC is
+    # 1 − t~1 with t~1 = log(1 + t1/60) / log(1 + T/60), t1 the recorded time of the second prediction.
+    labels = load_dataset(tiny_dataset, with_test_labels=True).test_labels
+    code_dir = scripted_model(tmp_path, ["prior", "replay"], replay=[labels])
+    result = run_ingestion(tiny_dataset, code_dir, tmp_path / "out", time_budget=600)
+    assert result.success
+    t1 = read_start_record(tmp_path / "out").prediction_times[1]
+    scores = score_predictions(tmp_path / "out", solution_path(tiny_dataset))
+    assert [p.score for p in scores.predictions] == pytest.approx([0.0, 1.0])
+    assert scores.alc == pytest.approx(1 - math.log(1 + t1 / 60) / math.log(1 + 600 / 60), abs=1e-6)
+
+
+def test_sleeping_model_is_stopped_and_earlier_predictions_kept(tiny_dataset, tmp_path):
+    code_dir = scripted_model(tmp_path, ["prior", "sleep"])
+    result = run_ingestion(tiny_dataset, code_dir, tmp_path / "out", time_budget=2)
+    assert result.timed_out and not result.success
+    assert "exceeded the time budget of 2 s" in result.error
+    assert result.duration < 30  # the model sleeps an hour unless the harness stops it
+    assert len(result.prediction_times) == 1 and result.prediction_paths[0].exists()
+    end = read_end_record(tmp_path / "out")
+    assert not end.ingestion_success and "time budget" in end.error
+    assert len(score_predictions(tmp_path / "out", solution_path(tiny_dataset)).predictions) == 1
+
+
+def test_model_running_keras_is_stopped(tiny_dataset, tmp_path):
+    import keras  # noqa: F401  (imported here so the budget is spent fitting, not importing)
+
+    code_dir = scripted_model(tmp_path, ["prior", "tf_fit"])
+    result = run_ingestion(tiny_dataset, code_dir, tmp_path / "out", time_budget=3)
+    assert result.timed_out and not result.success
+    assert result.duration < 30  # the model fits for 60 s unless the harness stops it
+    assert len(result.prediction_times) == 1
+
+
+def test_wrong_shape_is_a_clear_error(tiny_dataset, tmp_path):
+    code_dir = scripted_model(tmp_path, ["prior", "wrong_shape"])
+    result = run_ingestion(tiny_dataset, code_dir, tmp_path / "out")
+    assert not result.success and not result.timed_out
+    assert f"model in {code_dir}: test() returned shape (6, 4), expected (test_num, class_num) = (6, 3)" \
+        == result.error
+    assert len(result.prediction_times) == 1 and result.prediction_paths[0].exists()
+    assert not (tmp_path / "out" / "tiny.predict_1").exists()
+
+
+def test_model_exception_is_reported_with_its_location(tiny_dataset, tmp_path):
+    code_dir = scripted_model(tmp_path, ["prior", "raise"])
+    result = run_ingestion(tiny_dataset, code_dir, tmp_path / "out")
+    assert not result.success
+    assert result.error.startswith(f"model in {code_dir} raised ValueError: scripted failure in train (at ")
+    assert f"{code_dir / 'model.py'}:" in result.error
+    assert len(result.prediction_times) == 1
+    assert "ValueError" in read_end_record(tmp_path / "out").error
+
+
+def test_check_prediction_rejects_non_finite_and_non_numeric(tmp_path):
+    with pytest.raises(IngestionError, match="non-finite"):
+        check_prediction(np.array([[0.5, np.nan]]), (1, 2), tmp_path)
+    with pytest.raises(IngestionError, match="not a numeric array"):
+        check_prediction("high", (1, 2), tmp_path)
+
+
+def test_time_budget_resolution():
+    assert resolve_time_budget({"time_budget": 30}, None) == 30
+    assert resolve_time_budget({}, None) == 1800
+    assert resolve_time_budget({"time_budget": 30}, 10) == 10
+    assert resolve_time_budget({}, 10) == 10
+
+
+def test_budget_argument_overrides_meta_and_reaches_the_model(make_dataset, tmp_path, caplog):
+    dataset = make_dataset(time_budget=30)
+    caplog.set_level("INFO")
+    result = run_ingestion(dataset, DUMMY_MODELS / "class_prior", tmp_path / "out", time_budget=20)
+    assert result.time_budget == 20 and read_start_record(tmp_path / "out").time_budget == 20
+    assert "time budget 20 s given; it overrides meta.json's 30 s" in caplog.text
+    assert "round 1: wrote tiny.predict_0" in caplog.text
+
+
+def test_previous_run_outputs_are_removed(tiny_dataset, tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "tiny.predict_5").write_text("stale")
+    run_ingestion(tiny_dataset, DUMMY_MODELS / "class_prior", tmp_path / "out")
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["end.txt", "start.txt", "tiny.predict_0"]
+
+
+def test_two_submissions_import_in_one_process(tmp_path):
+    first = load_model_class(DUMMY_MODELS / "class_prior")
+    second = load_model_class(scripted_model(tmp_path, ["prior"]))
+    assert first is not second and hasattr(second({}), "script")
+
+
+def test_missing_model_file(tiny_dataset, tmp_path):
+    with pytest.raises(IngestionError, match=re.escape(f"no model.py in the code folder {tmp_path}")):
+        run_ingestion(tiny_dataset, tmp_path, tmp_path / "out")
+
+
+def test_pickle_dataset_runs(make_dataset, tmp_path):
+    dataset = make_dataset(formats=("pkl",))
+    assert run_ingestion(dataset, DUMMY_MODELS / "class_prior", tmp_path / "out").success
+
+
+def corrupt_missing_meta(data_dir: Path) -> Path:
+    (data_dir / "meta.json").unlink()
+    return data_dir / "meta.json"
+
+
+def corrupt_truncated_pickle(data_dir: Path) -> Path:
+    path = data_dir / "train.pkl"
+    path.write_bytes(path.read_bytes()[:100])
+    return path
+
+
+def corrupt_npz(data_dir: Path) -> Path:
+    path = data_dir / "test.npz"
+    path.write_bytes(b"PK\x03\x04 not really a zip archive")
+    return path
+
+
+def corrupt_train_solution_rows(data_dir: Path) -> Path:
+    path = data_dir / "train.solution"
+    path.write_text("".join(path.read_text().splitlines(keepends=True)[:-1]))
+    return path
+
+
+@pytest.mark.parametrize("corrupt, formats", [(corrupt_missing_meta, ("npz",)),
+                                              (corrupt_truncated_pickle, ("pkl",)),
+                                              (corrupt_npz, ("npz",)),
+                                              (corrupt_train_solution_rows, ("npz",))])
+def test_bad_dataset_file_is_named(make_dataset, tmp_path, corrupt, formats):
+    dataset = make_dataset(formats=formats)
+    bad_file = corrupt(dataset / "tiny.data")
+    with pytest.raises(DatasetError, match=re.escape(str(bad_file))):
+        run_ingestion(dataset, DUMMY_MODELS / "class_prior", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_wrong_row_count_in_test_solution_is_named_by_scoring(tiny_dataset, tmp_path):
+    run_ingestion(tiny_dataset, DUMMY_MODELS / "class_prior", tmp_path / "out")
+    solution = solution_path(tiny_dataset)
+    solution.write_text(solution.read_text() + "1 0 0\n")
+    with pytest.raises(ScoringError, match=re.escape(str(solution))):
+        score_predictions(tmp_path / "out", solution)
+
+
+def test_command_line(tiny_dataset, tmp_path):
+    command = [sys.executable, "-m", "ingestion", "--dataset", str(tiny_dataset), "--code-dir",
+               str(DUMMY_MODELS / "class_prior"), "--output", str(tmp_path / "out"), "--time-budget", "60"]
+    done = subprocess.run(command, cwd=REPOSITORY, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "round 1: wrote tiny.predict_0" in done.stderr
+    bad = subprocess.run(command[:4] + [str(tmp_path / "absent")] + command[5:], cwd=REPOSITORY,
+                         capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert bad.stderr.strip() == f"error: dataset folder not found: {tmp_path / 'absent'}"
+
+
+def test_run_local_scores_and_reports(tiny_dataset, tmp_path):
+    command = [sys.executable, "ingestion/run_local.py", "--dataset", str(tiny_dataset), "--code-dir",
+               str(DUMMY_MODELS / "class_prior"), "--output", str(tmp_path / "out")]
+    done = subprocess.run(command, cwd=REPOSITORY, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["ALC 0.0000 on tiny with 1 prediction(s)",
+                                        f"report: {tmp_path / 'out' / 'detailed_results.html'}"]
+    assert (tmp_path / "out" / "scores.txt").read_text().startswith("score: 0.000000\n")
+
+
+def test_run_local_several_datasets_each_to_its_folder(make_dataset, tmp_path, capsys):
+    datasets = [make_dataset(name="alpha"), make_dataset(name="beta")]
+    args = argparse.Namespace(dataset=[str(d) for d in datasets], code_dir=str(DUMMY_MODELS / "class_prior"),
+                              output=str(tmp_path / "runs"), time_budget=None)
+    assert run_local.main(args) == 0
+    assert "ALC 0.0000 on alpha" in capsys.readouterr().out
+    for name in ("alpha", "beta"):
+        assert (tmp_path / "runs" / name / f"{name}.predict_0").exists()
+        assert (tmp_path / "runs" / name / "scores.txt").exists()

@@ -1,10 +1,7 @@
-"""``python -m ingestion``: run a submission on a dataset (see :mod:`ingestion.ingestion`)."""
+"""``python -m ingestion``: the same as ``autospeech ingest`` (see :mod:`ingestion.ingestion`)."""
 
-import argparse
 import sys
 
-from ingestion import ingestion
+from autospeech.cli import run_command
 
-parser = argparse.ArgumentParser(prog="python -m ingestion", description=ingestion.__doc__.splitlines()[0])
-ingestion.add_arguments(parser)
-sys.exit(ingestion.main(parser.parse_args()))
+sys.exit(run_command("ingestion.ingestion", prog="python -m ingestion"))

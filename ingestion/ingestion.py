@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingestion.dataset import Dataset, DatasetError, load_dataset
+from ingestion.dataset import Dataset, load_dataset
 from ingestion.records import START_RECORD, END_RECORD, EndRecord, StartRecord
 from ingestion.submission import IngestionError, load_model_class
 from ingestion.timing import Budget, TimeoutException
@@ -188,11 +188,8 @@ def add_arguments(parser: argparse.ArgumentParser, several_datasets: bool = Fals
 
 
 def main(args: argparse.Namespace) -> int:
-    """Run ingestion; 0 on success, 1 when the run failed or could not start (one-line error on stderr)."""
+    """Run ingestion; 0 on success, 1 when the run failed. A run that cannot start (bad dataset or submission)
+    raises DatasetError / IngestionError, which the command line reports as one line with exit code 2."""
     configure_logging()
-    try:
-        result = run_ingestion(args.dataset, args.code_dir, args.output, args.time_budget)
-    except (DatasetError, IngestionError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    result = run_ingestion(args.dataset, args.code_dir, args.output, args.time_budget)
     return 0 if result.success else 1

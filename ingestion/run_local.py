@@ -15,9 +15,7 @@ if __package__ in (None, ""):  # run as a script: make the repository's packages
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ingestion import ingestion  # noqa: E402
-from ingestion.dataset import DatasetError, find_data_dir, solution_path  # noqa: E402
-from ingestion.submission import IngestionError  # noqa: E402
-from scoring.metrics import ScoringError  # noqa: E402
+from ingestion.dataset import find_data_dir, solution_path  # noqa: E402
 from scoring.score import score_predictions, write_score_outputs  # noqa: E402
 
 
@@ -38,23 +36,18 @@ def run_local(dataset_dir: str | Path, code_dir: str | Path, output_dir: str | P
 
 
 def main(args: argparse.Namespace) -> int:
-    """Run every dataset; 0 if all ingestions succeeded, 1 otherwise (bad input: a one-line error)."""
+    """Run every dataset; 0 if all ingestions succeeded, 1 otherwise. Bad input (DatasetError, IngestionError,
+    ScoringError) stops at that dataset and is reported by the command line as one line with exit code 2."""
     ingestion.configure_logging()
     datasets = args.dataset if isinstance(args.dataset, list) else [args.dataset]
     succeeded = True
     for dataset in datasets:
-        output = Path(args.output)
-        try:
-            if len(datasets) > 1:
-                output = output / find_data_dir(dataset)[0]
-            succeeded &= run_local(dataset, args.code_dir, output, args.time_budget)
-        except (DatasetError, IngestionError, ScoringError) as error:
-            print(f"error: {error}", file=sys.stderr)
-            succeeded = False
+        output = Path(args.output) / find_data_dir(dataset)[0] if len(datasets) > 1 else Path(args.output)
+        succeeded &= run_local(dataset, args.code_dir, output, args.time_budget)
     return 0 if succeeded else 1
 
 
 if __name__ == "__main__":
-    cli = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_arguments(cli)
-    sys.exit(main(cli.parse_args()))
+    from autospeech.cli import run_command
+
+    sys.exit(run_command("ingestion.run_local", prog="run_local.py"))

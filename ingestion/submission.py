@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 
-class IngestionError(RuntimeError):
+class IngestionError(ValueError):
     """The submission could not be run, or broke the ingestion contract; the message names the code folder."""
 
 

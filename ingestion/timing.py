@@ -56,12 +56,21 @@ class Budget:
 
     @contextmanager
     def charge(self) -> Iterator[None]:
-        """Run the block under a limit of the remaining budget and charge its wall time, even on error."""
+        """Run the block under a limit of the remaining budget and charge its wall time, even on error.
+
+        Any exception that ends the block once the budget is spent counts as a timeout: the alarm can fire
+        inside library code (e.g. Keras' fit loop) that catches it and fails with an unrelated error.
+        """
         start = time.perf_counter()
         try:
             with time_limit(self.remaining):
                 yield
-        finally:
+        except Exception as error:
             self.charged += time.perf_counter() - start
+            if self.remaining <= 0 and not isinstance(error, TimeoutException):
+                raise TimeoutException(f"time budget of {self.time_budget:.1f} s exceeded "
+                                       f"(the call then failed with {type(error).__name__}: {error})") from error
+            raise
+        self.charged += time.perf_counter() - start
         if self.remaining < 0:
             raise TimeoutException(f"time budget of {self.time_budget:.1f} s exceeded")

@@ -1,10 +1,7 @@
-"""``python -m scoring``: score an ingestion run (see :mod:`scoring.score`)."""
+"""``python -m scoring``: the same as ``autospeech score`` (see :mod:`scoring.score`)."""
 
-import argparse
 import sys
 
-from scoring import score
+from autospeech.cli import run_command
 
-parser = argparse.ArgumentParser(prog="python -m scoring", description=score.__doc__.splitlines()[0])
-score.add_arguments(parser)
-sys.exit(score.main(parser.parse_args()))
+sys.exit(run_command("scoring.score", prog="python -m scoring"))

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ingestion.dataset import DatasetError, load_labels
-from ingestion.records import RecordError, read_end_record, read_start_record
+from ingestion.dataset import load_labels
+from ingestion.records import read_end_record, read_start_record
 from scoring.metrics import ScoringError, area_under_learning_curve, normalized_auc, transform_time
 from scoring.report import write_detailed_results, write_learning_curve
 
@@ -113,12 +112,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    """Score, write the outputs and print the ALC; 1 with a one-line error when the inputs are bad."""
-    try:
-        result = score_predictions(args.predictions, args.solution, args.time_budget)
-    except (DatasetError, RecordError, ScoringError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    """Score, write the outputs and print the ALC. Bad inputs raise DatasetError / RecordError / ScoringError
+    (ValueErrors), which the command line reports as one line with exit code 2."""
+    result = score_predictions(args.predictions, args.solution, args.time_budget)
     report = write_score_outputs(result, args.output or args.predictions)
     print(f"ALC {result.alc:.4f} over {len(result.predictions)} prediction(s); report: {report}")
     return 0

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ from ingestion.dataset import DatasetError, load_dataset, solution_path
 from ingestion.ingestion import check_prediction, resolve_time_budget, run_ingestion
 from ingestion.records import read_end_record, read_start_record
 from ingestion.submission import IngestionError, load_model_class
+from ingestion.timing import Budget, TimeoutException
 from scoring.metrics import ScoringError
 from scoring.score import score_predictions
 
@@ -103,6 +105,25 @@ def test_model_exception_is_reported_with_its_location(tiny_dataset, tmp_path):
     assert f"{code_dir / 'model.py'}:" in result.error
     assert len(result.prediction_times) == 1
     assert "ValueError" in read_end_record(tmp_path / "out").error
+
+
+def test_error_raised_after_the_alarm_counts_as_a_timeout():
+    budget = Budget(0.05)
+    with pytest.raises(TimeoutException, match="failed with TypeError: swallowed the alarm"):
+        with budget.charge():
+            try:
+                time.sleep(1)
+            except TimeoutException:  # library code that catches the alarm and fails differently
+                raise TypeError("swallowed the alarm")
+    assert budget.remaining <= 0
+
+
+def test_error_within_the_budget_is_not_a_timeout():
+    budget = Budget(10)
+    with pytest.raises(TypeError):
+        with budget.charge():
+            raise TypeError("a real bug")
+    assert budget.remaining > 9
 
 
 def test_check_prediction_rejects_non_finite_and_non_numeric(tmp_path):
@@ -202,8 +223,8 @@ def test_command_line(tiny_dataset, tmp_path):
     assert "round 1: wrote tiny.predict_0" in done.stderr
     bad = subprocess.run(command[:4] + [str(tmp_path / "absent")] + command[5:], cwd=REPOSITORY,
                          capture_output=True, text=True)
-    assert bad.returncode == 1
-    assert bad.stderr.strip() == f"error: dataset folder not found: {tmp_path / 'absent'}"
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == f"python -m ingestion: error: dataset folder not found: {tmp_path / 'absent'}"
 
 
 def test_run_local_scores_and_reports(tiny_dataset, tmp_path):

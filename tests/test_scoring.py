@@ -151,5 +151,5 @@ def test_command_line_prints_alc_and_fails_cleanly(tmp_path, solution_file):
     assert (run / "detailed_results.html").exists()
     missing = subprocess.run(command[:-1] + [str(tmp_path / "nope.solution")], cwd=REPOSITORY,
                              capture_output=True, text=True)
-    assert missing.returncode == 1
-    assert missing.stderr.strip() == f"error: missing solution file: {tmp_path / 'nope.solution'}"
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == f"python -m scoring: error: missing solution file: {tmp_path / 'nope.solution'}"

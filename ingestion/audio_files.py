@@ -1,0 +1,56 @@
+"""Read audio files of any rate and channel count as 16 kHz mono waveforms, and find them in folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import soundfile
+import soxr
+
+from ingestion.dataset import SAMPLE_RATE, DatasetError
+
+# Suffixes of the formats libsndfile (soundfile) decodes; the converter and `autospeech predict` look for these.
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".opus", ".mp3", ".aiff", ".aif")
+
+
+class AudioFileError(DatasetError):
+    """An audio file cannot be read or holds unusable samples; the message names the file."""
+
+
+def read_audio(path: str | Path, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """Read ``path`` as a 1-D float32 waveform: channels averaged, resampled to ``sample_rate`` (soxr HQ)."""
+    if not Path(path).is_file():
+        raise AudioFileError(f"audio file not found: {path}")
+    try:
+        waveform, file_rate = soundfile.read(path, dtype="float32", always_2d=True)
+    except (soundfile.LibsndfileError, RuntimeError, TypeError) as error:
+        raise AudioFileError(f"cannot read audio file {path}: {error}") from error
+    if not np.all(np.isfinite(waveform)):
+        raise AudioFileError(f"audio file {path} holds NaN or infinite samples")
+    mono = waveform.mean(axis=1)
+    if file_rate != sample_rate and len(mono) > 0:
+        mono = soxr.resample(mono, file_rate, sample_rate).astype(np.float32)
+    return mono
+
+
+def is_audio_file(path: Path) -> bool:
+    """True for a visible file whose suffix names an audio format we read."""
+    return path.is_file() and path.suffix.lower() in AUDIO_SUFFIXES and not path.name.startswith(".")
+
+
+def find_audio_files(paths: list[str | Path]) -> list[Path]:
+    """Expand files and folders (searched recursively, sorted) into a list of audio files.
+
+    A file given explicitly is kept whatever its suffix (so a bad one fails loudly when read);
+    a path that does not exist is an error.
+    """
+    files: list[Path] = []
+    for entry in map(Path, paths):
+        if entry.is_dir():
+            files.extend(sorted(path for path in entry.rglob("*") if is_audio_file(path)))
+        elif entry.exists():
+            files.append(entry)
+        else:
+            raise AudioFileError(f"no such file or folder: {entry}")
+    return files

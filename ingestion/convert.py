@@ -1,0 +1,234 @@
+"""Convert your own audio into a dataset in the official layout (``autospeech convert``).
+
+Input is either a folder with one subfolder per class (audio files found recursively inside each) or a CSV
+with a header row and columns ``path,label`` plus optional ``split`` (train/test/empty: pins a clip to a side)
+and ``group`` (clips of one group, e.g. one speaker, always land on the same side); relative paths are resolved
+from the CSV's folder. Every file is read with soundfile, averaged to mono and resampled to 16 kHz.
+
+Split: per class, round(test_fraction × clips) go to test (at least 1, leaving at least 1 in train), chosen at
+random with ``--seed``. A class with a single clip keeps it in train and gets a warning (its test side is empty,
+so scoring skips that class). Class names are the sorted folder names / labels, and column K of the solutions
+is class K. Unreadable audio (or a clip with no samples, or NaN/inf samples) stops the conversion with an error
+naming the file, unless ``--skip-bad`` is given: then such files are skipped and listed in the summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ingestion.audio_files import AudioFileError, is_audio_file, read_audio
+from ingestion.dataset import SAMPLE_RATE, DatasetError, save_dataset
+from ingestion.progress import progress
+from ingestion.split import SPLITS, split_train_test
+
+FORMATS = ("npz", "pkl")
+
+
+@dataclass
+class LabelledFile:
+    """One audio file to convert, with its label and optional pinned split and group."""
+
+    path: Path
+    label: str
+    split: str | None = None
+    group: str | None = None
+
+
+@dataclass
+class ConversionSummary:
+    """What a conversion wrote: per-class clip counts per split, durations, and skipped files with reasons."""
+
+    dataset_dir: Path
+    class_names: list[str]
+    counts: dict[str, Counter]
+    seconds: dict[str, float]
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def list_class_folders(root: Path) -> tuple[list[LabelledFile], list[tuple[Path, str]]]:
+    """Audio files under ``root/CLASS/`` labelled CLASS, and other visible files with why they were skipped."""
+    files, skipped = [], []
+    for entry in sorted(root.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_file():
+            skipped.append((entry, "not inside a class folder"))
+            continue
+        for path in sorted(entry.rglob("*")):
+            if is_audio_file(path):
+                files.append(LabelledFile(path, entry.name))
+            elif path.is_file() and not path.name.startswith("."):
+                skipped.append((path, "not an audio file suffix"))
+    return files, skipped
+
+
+def read_listing(csv_path: Path) -> list[LabelledFile]:
+    """Labelled files from a CSV with columns path,label[,split][,group]; errors name the CSV and its line."""
+    try:
+        reader = csv.DictReader(csv_path.read_text().splitlines())
+    except UnicodeDecodeError as error:
+        raise DatasetError(f"{csv_path} is not a text CSV file: {error}") from error
+    columns = reader.fieldnames or []
+    missing = [name for name in ("path", "label") if name not in columns]
+    if missing:
+        raise DatasetError(f"{csv_path}: header lacks column(s) {', '.join(missing)} "
+                           f"(found: {', '.join(columns) or 'nothing'})")
+    files = []
+    for row in reader:
+        where = f"{csv_path} line {reader.line_num}"
+        path, label = (row.get("path") or "").strip(), (row.get("label") or "").strip()
+        if not path or not label:
+            raise DatasetError(f"{where}: empty path or label")
+        split = (row.get("split") or "").strip().lower() or None
+        if split is not None and split not in SPLITS:
+            raise DatasetError(f"{where}: split must be train, test or empty, got {split!r}")
+        group = (row.get("group") or "").strip() or None
+        files.append(LabelledFile(csv_path.parent / path, label, split, group))
+    return files
+
+
+def list_source(source: Path) -> tuple[list[LabelledFile], list[tuple[Path, str]]]:
+    """Labelled files (and skipped ones) from a class-folder tree or a CSV listing."""
+    if source.is_dir():
+        return list_class_folders(source)
+    if source.is_file():
+        return read_listing(source), []
+    raise DatasetError(f"no such folder or CSV file: {source}")
+
+
+def read_clip(path: Path) -> np.ndarray:
+    """Read one file for a dataset: 16 kHz mono; a file with no samples (at 16 kHz) is an error."""
+    waveform = read_audio(path)
+    if len(waveform) == 0:
+        raise AudioFileError(f"audio file {path} is empty (no samples at {SAMPLE_RATE} Hz)")
+    return waveform
+
+
+def read_clips(files: list[LabelledFile], skip_bad: bool) -> tuple[list[LabelledFile], list[np.ndarray],
+                                                                   list[tuple[Path, str]]]:
+    """Read every file; a bad one raises, or with ``skip_bad`` is returned with its reason."""
+    kept, waveforms, skipped = [], [], []
+    for item in progress(files, "reading audio"):
+        try:
+            waveforms.append(read_clip(item.path))
+            kept.append(item)
+        except AudioFileError as error:
+            if not skip_bad:
+                raise AudioFileError(f"{error} (use --skip-bad to skip bad files)") from error
+            skipped.append((item.path, str(error)))
+    return kept, waveforms, skipped
+
+
+def split_warnings(labels: list[str], is_test: np.ndarray, class_names: list[str]) -> list[str]:
+    """Warnings for classes with an empty train or test side."""
+    warnings = []
+    for side, mask in (("train", ~is_test), ("test", is_test)):
+        present = {label for label, chosen in zip(labels, mask) if chosen}
+        empty = [name for name in class_names if name not in present]
+        if empty:
+            warnings.append(f"no {side} clips for class(es) {', '.join(empty)}"
+                            + (" (a class with one clip keeps it in train)" if side == "test" else ""))
+    return warnings
+
+
+def one_hot(labels: list[str], class_names: list[str]) -> np.ndarray:
+    index = {name: k for k, name in enumerate(class_names)}
+    rows = np.zeros((len(labels), len(class_names)), dtype=np.int64)
+    rows[np.arange(len(labels)), [index[label] for label in labels]] = 1
+    return rows
+
+
+def convert(source: str | Path, output_dir: str | Path, name: str | None = None, test_fraction: float = 0.2,
+            seed: int = 0, skip_bad: bool = False, formats: tuple[str, ...] = FORMATS,
+            time_budget: int | None = None) -> ConversionSummary:
+    """Convert a class-folder tree or CSV listing into ``output_dir/NAME`` (NAME defaults to the source's name)."""
+    source = Path(source)
+    name = name or source.stem
+    dataset_dir = Path(output_dir) / name
+    if dataset_dir.exists():
+        raise DatasetError(f"output dataset folder already exists: {dataset_dir} (remove it or choose --name)")
+    files, skipped = list_source(source)
+    if not files:
+        raise DatasetError(f"no audio files found in {source} (looked for class subfolders or CSV rows)")
+    files, waveforms, bad = read_clips(files, skip_bad)
+    skipped += bad
+    labels = [item.label for item in files]
+    class_names = sorted(set(labels))
+    if len(class_names) < 2:
+        raise DatasetError(f"{source}: need at least 2 classes with readable clips, found {class_names}")
+    is_test = split_train_test(labels, test_fraction, seed, [item.group for item in files],
+                               [item.split for item in files])
+    if not is_test.any():
+        raise DatasetError(f"{source}: no clip went to the test split ({len(files)} clips, test fraction "
+                           f"{test_fraction}); raise --test-fraction or add clips")
+    sides = {"train": np.flatnonzero(~is_test), "test": np.flatnonzero(is_test)}
+    save_dataset(output_dir, name,
+                 [waveforms[i] for i in sides["train"]], one_hot([labels[i] for i in sides["train"]], class_names),
+                 [waveforms[i] for i in sides["test"]], one_hot([labels[i] for i in sides["test"]], class_names),
+                 time_budget=time_budget, formats=formats, class_names=class_names)
+    return ConversionSummary(
+        dataset_dir, class_names,
+        counts={side: Counter(labels[i] for i in indices) for side, indices in sides.items()},
+        seconds={side: sum(len(waveforms[i]) for i in indices) / SAMPLE_RATE for side, indices in sides.items()},
+        skipped=skipped, warnings=split_warnings(labels, is_test, class_names))
+
+
+def format_summary(summary: ConversionSummary) -> str:
+    """A human-readable report: clips per class per split, durations, warnings, skipped files."""
+    width = max(len(name) for name in [*summary.class_names, "class"])
+    lines = [f"wrote {summary.dataset_dir}", f"{'class':<{width}}  train   test"]
+    lines += [f"{name:<{width}}  {summary.counts['train'][name]:>5}  {summary.counts['test'][name]:>5}"
+              for name in summary.class_names]
+    lines.append(f"{'total':<{width}}  {sum(summary.counts['train'].values()):>5}  "
+                 f"{sum(summary.counts['test'].values()):>5}")
+    lines.append("duration: " + ", ".join(f"{side} {summary.seconds[side] / 60:.1f} min" for side in SPLITS))
+    lines += [f"warning: {warning}" for warning in summary.warnings]
+    if summary.skipped:
+        lines.append(f"skipped {len(summary.skipped)} file(s):")
+        lines += [f"  {path}: {reason}" for path, reason in summary.skipped]
+    return "\n".join(lines)
+
+
+def fraction(text: str) -> float:
+    """argparse type: a float in [0, 1)."""
+    value = float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", help="folder with one subfolder of audio files per class, "
+                                       "or a CSV with columns path,label[,split][,group]")
+    parser.add_argument("--output", required=True, help="folder to create the dataset NAME/ in")
+    parser.add_argument("--name", help="dataset name (default: the source folder's or CSV's name)")
+    parser.add_argument("--test-fraction", type=fraction, default=0.2,
+                        help="share of each class's clips held out for test (default: 0.2)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random split (default: 0)")
+    parser.add_argument("--skip-bad", action="store_true",
+                        help="skip unreadable/empty audio files (listed in the summary) instead of stopping")
+    parser.add_argument("--formats", nargs="+", choices=FORMATS, default=list(FORMATS),
+                        help="waveform files to write: npz (safe) and/or pkl (official) (default: both)")
+    parser.add_argument("--time-budget", type=int, help="time_budget to record in meta.json (default: none)")
+
+
+def main(args: argparse.Namespace) -> int:
+    """Convert and print the summary; bad input raises DatasetError (the CLI prints it as one line)."""
+    summary = convert(args.source, args.output, args.name, args.test_fraction, args.seed, args.skip_bad,
+                      tuple(args.formats), args.time_budget)
+    print(format_summary(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    from autospeech.cli import run_command
+
+    sys.exit(run_command("ingestion.convert", prog="python -m ingestion.convert"))

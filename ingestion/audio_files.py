@@ -18,20 +18,31 @@ class AudioFileError(DatasetError):
     """An audio file cannot be read or holds unusable samples; the message names the file."""
 
 
-def read_audio(path: str | Path, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
-    """Read ``path`` as a 1-D float32 waveform: channels averaged, resampled to ``sample_rate`` (soxr HQ)."""
+def resample_mono(waveform: np.ndarray, file_rate: int, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """Average the channels of a (frames, channels) or 1-D array and resample it to ``sample_rate`` (soxr HQ)."""
+    mono = waveform.mean(axis=1) if waveform.ndim == 2 else waveform
+    if file_rate != sample_rate and len(mono) > 0:
+        mono = soxr.resample(mono, file_rate, sample_rate, quality="HQ")
+    return np.ascontiguousarray(mono, dtype=np.float32)
+
+
+def read_audio(path: str | Path, start_seconds: float = 0.0, seconds: float | None = None,
+               sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """Read ``path`` (any format libsndfile decodes) as a 1-D float32 waveform, channels averaged and
+    resampled to ``sample_rate``; ``start_seconds`` and ``seconds`` select a part (default: the whole file)."""
     if not Path(path).is_file():
         raise AudioFileError(f"audio file not found: {path}")
     try:
-        waveform, file_rate = soundfile.read(path, dtype="float32", always_2d=True)
+        with soundfile.SoundFile(path) as handle:
+            file_rate = handle.samplerate
+            handle.seek(int(round(start_seconds * file_rate)))
+            frames = -1 if seconds is None else int(round(seconds * file_rate))
+            waveform = handle.read(frames, dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError, TypeError) as error:
         raise AudioFileError(f"cannot read audio file {path}: {error}") from error
     if not np.all(np.isfinite(waveform)):
         raise AudioFileError(f"audio file {path} holds NaN or infinite samples")
-    mono = waveform.mean(axis=1)
-    if file_rate != sample_rate and len(mono) > 0:
-        mono = soxr.resample(mono, file_rate, sample_rate).astype(np.float32)
-    return mono
+    return resample_mono(waveform, file_rate, sample_rate)
 
 
 def is_audio_file(path: Path) -> bool:

@@ -1,4 +1,4 @@
-"""Decode audio files to 16 kHz mono float32, cut segments and hash content."""
+"""Mix stems, cut segments and hash content of decoded clips (decoding itself: :mod:`ingestion.audio_files`)."""
 
 from __future__ import annotations
 
@@ -7,37 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import soundfile
-import soxr
 
+from ingestion.audio_files import AudioFileError
 from ingestion.dataset import SAMPLE_RATE
-
-
-class AudioError(ValueError):
-    """An audio file could not be decoded; the message names it."""
-
-
-def resample_mono(waveform: np.ndarray, sample_rate: int) -> np.ndarray:
-    """Average channels of a (frames, channels) array and resample it to 16 kHz float32."""
-    mono = waveform.mean(axis=1) if waveform.ndim == 2 else waveform
-    if sample_rate != SAMPLE_RATE:
-        mono = soxr.resample(mono, sample_rate, SAMPLE_RATE, quality="HQ")
-    return np.ascontiguousarray(mono, dtype=np.float32)
-
-
-def read_audio(path: Path, start_seconds: float = 0.0, seconds: float | None = None) -> np.ndarray:
-    """Read any file libsndfile decodes (WAV, Ogg Vorbis/Opus, FLAC) as 16 kHz mono float32.
-
-    ``start_seconds`` and ``seconds`` select a part of the file (the whole file by default).
-    """
-    try:
-        with soundfile.SoundFile(path) as handle:
-            sample_rate = handle.samplerate
-            handle.seek(int(round(start_seconds * sample_rate)))
-            frames = -1 if seconds is None else int(round(seconds * sample_rate))
-            waveform = handle.read(frames, dtype="float32", always_2d=True)
-    except (soundfile.LibsndfileError, RuntimeError) as error:
-        raise AudioError(f"cannot decode {path}: {error}") from error
-    return resample_mono(waveform, sample_rate)
 
 
 def duration_seconds(path: Path) -> float:
@@ -45,7 +17,7 @@ def duration_seconds(path: Path) -> float:
     try:
         return soundfile.info(path).duration
     except (soundfile.LibsndfileError, RuntimeError) as error:
-        raise AudioError(f"cannot read the header of {path}: {error}") from error
+        raise AudioFileError(f"cannot read the header of {path}: {error}") from error
 
 
 def mix(waveforms: list[np.ndarray]) -> np.ndarray:

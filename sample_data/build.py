@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from ingestion.dataset import SAMPLE_RATE, save_dataset
-from sample_data.audio import AudioError, content_hash, crop
+from ingestion.audio_files import AudioFileError
+from sample_data.audio import content_hash, crop
 from sample_data.clips import Clip
 from sample_data.debs import PackageError
 from sample_data.recipes import RECIPES, Recipe
@@ -145,7 +146,7 @@ def main(args: argparse.Namespace) -> int:
         start = time.monotonic()
         try:
             info = build_dataset(RECIPES[name], args.out, args.cache, args.small, args.seed)
-        except (PackageError, AudioError, SplitError) as error:
+        except (PackageError, AudioFileError, SplitError) as error:
             print(f"error: {name}: {error}", file=sys.stderr)
             return 1
         print(f"{name}: {len(info['classes'])} classes, {info['train_num']} train / {info['test_num']} test, "

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sample_data.audio import duration_seconds, mix, read_audio
+from ingestion.audio_files import read_audio
+from sample_data.audio import duration_seconds, mix
 from sample_data.debs import Package
 
 

@@ -9,7 +9,7 @@ import subprocess
 import numpy as np
 import soundfile
 
-from sample_data.audio import AudioError, resample_mono
+from ingestion.audio_files import AudioFileError, resample_mono
 from sample_data.clips import Clip
 from sample_data.debs import Package
 
@@ -37,9 +37,9 @@ def synthesize(text: str, voice: str) -> np.ndarray:
     try:
         result = subprocess.run(["espeak-ng", "-v", voice, "--stdout", text], check=True, capture_output=True)
     except FileNotFoundError as error:
-        raise AudioError("espeak-ng not found: install it with `apt-get install espeak-ng`") from error
+        raise AudioFileError("espeak-ng not found: install it with `apt-get install espeak-ng`") from error
     except subprocess.CalledProcessError as error:
-        raise AudioError(f"espeak-ng -v {voice} failed: {error.stderr.decode(errors='replace')}") from error
+        raise AudioFileError(f"espeak-ng -v {voice} failed: {error.stderr.decode(errors='replace')}") from error
     waveform, sample_rate = soundfile.read(io.BytesIO(result.stdout), dtype="float32", always_2d=True)
     return resample_mono(waveform, sample_rate)
 

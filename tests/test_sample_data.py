@@ -13,7 +13,8 @@ import pytest
 from ingestion.dataset import SAMPLE_RATE, load_dataset
 import soundfile
 
-from sample_data.audio import content_hash, crop, mix, read_audio
+from ingestion.audio_files import read_audio
+from sample_data.audio import content_hash, crop, mix
 from sample_data.build import add_arguments, decode_unique, main, select_clips
 from sample_data.clips import Clip, piece_names
 from sample_data.recipes import RECIPES, Recipe

@@ -1,0 +1,96 @@
+"""Every hyper-parameter of the model, in one frozen dataclass, each with its source.
+
+Sources: "DESIGN" = /work/shared/DESIGN.md (Team Kon's slides and code, AutoSpeech 2019, 3rd place);
+"kit" = the official starting kit; "ours" = a choice of this project (reason given).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
+DEFAULT_PRETRAINED_WEIGHTS = PRETRAINED_DIR / "data01.keras"
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Hyper-parameters of :class:`autospeech.model.Model`; ``dataclasses.replace`` makes variants."""
+
+    # --- audio (DESIGN: tile clips shorter than 5 s, cut all to their first 5 s) ---
+    sample_rate: int = 16000  # kit: all clips are 16 kHz
+    clip_samples: int = 80000  # DESIGN: 5 s × 16 kHz
+
+    # --- log-mel front end (DESIGN; kapre 0.1.7 Melspectrogram in Kon's code) ---
+    n_dft: int = 1024  # DESIGN
+    hop_length: int = 512  # DESIGN
+    n_mels: int = 64  # DESIGN
+    fmin: float = 20.0  # DESIGN
+    fmax: float = 8000.0  # DESIGN (sample_rate / 2)
+    power: float = 2.0  # DESIGN: power mel spectrogram
+    top_db: float = 80.0  # DESIGN: dB relative to the clip's maximum, floored at −80 dB
+    amin: float = 1e-10  # ours: floor of the power before log10 (librosa's and kapre 0.1.x's default)
+    standardize_epsilon: float = 1e-6  # ours: added to the clip's std so a constant (e.g. silent) clip gives 0s
+    feature_batch_size: int = 64  # ours: clips per batch of the front end (bounded memory, GPU-friendly)
+
+    # --- split (DESIGN: stratified 90/10, fixed seed) ---
+    validation_fraction: float = 0.1  # DESIGN
+
+    # --- augmentation (DESIGN: random 64-frame crop, mixup 0.2, frequency masking p 0.5 width 0..11) ---
+    crop_frames: int = 64  # DESIGN: 64-frame time crop → 64 × 64 input
+    mixup_alpha: float = 0.2  # DESIGN: lambda ~ Beta(0.2, 0.2), one per sample
+    mask_probability: float = 0.5  # DESIGN
+    mask_max_width: int = 11  # DESIGN: randint(0, int(0.2 × 64)) → 0..11 mel bins
+    mask_value: float = 0.0  # DESIGN: masked band set to 0 (= the clip mean, after standardisation)
+
+    # --- network (DESIGN: 5 × [Conv 64 3×3 → ReLU → BN → MaxPool 2] → Dense 64 → Dropout 0.5 → ReLU → Dense n) ---
+    conv_blocks: int = 5  # DESIGN
+    conv_filters: int = 64  # DESIGN
+    kernel_size: int = 3  # DESIGN
+    dense_units: int = 64  # DESIGN
+    dropout: float = 0.5  # DESIGN
+    pretrained_weights: str | None = str(DEFAULT_PRETRAINED_WEIGHTS)  # DESIGN: data01 model; None = from scratch
+
+    # --- optimiser (DESIGN: SGD lr 0.01, momentum 0.9, Keras-2 decay 1e-6; categorical cross-entropy) ---
+    learning_rate: float = 0.01  # DESIGN
+    momentum: float = 0.9  # DESIGN (pretraining on data01 used 0.0, see autospeech.pretrain)
+    lr_decay: float = 1e-6  # DESIGN: Keras 2 `decay`: lr / (1 + decay × iterations)
+    batch_size: int = 32  # DESIGN
+
+    # --- training loop (DESIGN: 5 epochs a round, return when validation AUC improves; stop at 1/8 left) ---
+    epochs_per_round: int = 5  # DESIGN
+    stop_fraction: float = 0.125  # DESIGN: done_training once remaining budget ≤ 0.125 × time_budget
+    default_time_budget: float = 1800.0  # kit: the ingestion's default --time_budget, used when neither
+    # meta.json's time_budget nor the first train call's remaining_time_budget is known
+    time_safety_factor: float = 1.5  # ours: estimated epoch/test times are multiplied by this before
+    # deciding whether they still fit in the remaining budget
+    time_safety_seconds: float = 2.0  # ours: plus this fixed margin (alarm latency, Python overhead)
+
+    # --- test (DESIGN: average softmax over 10 passes, each a fresh random 64-frame crop per clip) ---
+    tta_passes: int = 10  # DESIGN
+    predict_batch_size: int = 256  # ours: inference batch size (no effect on results)
+
+    # --- reproducibility (ours) ---
+    seed: int = 0  # ours: seeds the split, weight init, augmentation and test-time crops
+
+    def replace(self, **changes) -> ModelConfig:
+        """A copy with ``changes`` applied (the dataclass is frozen)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        """The fields as a JSON-serialisable dict."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> ModelConfig:
+        """Inverse of :meth:`to_dict`; unknown keys raise TypeError naming them."""
+        unknown = set(values) - {field.name for field in dataclasses.fields(cls)}
+        if unknown:
+            raise TypeError(f"unknown ModelConfig field(s): {', '.join(sorted(unknown))}")
+        return cls(**values)
+
+    @property
+    def n_frames(self) -> int:
+        """Frames of the log-mel image: ceil(clip_samples / hop_length) (157 for 5 s, hop 512)."""
+        return -(-self.clip_samples // self.hop_length)

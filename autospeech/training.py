@@ -1,0 +1,72 @@
+"""Pieces of the training loop: deadline-bounded fitting, test-time-augmented prediction, validation score."""
+
+from __future__ import annotations
+
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from autospeech.augment import random_crop
+from autospeech.config import ModelConfig
+from scoring.metrics import ScoringError, normalized_auc
+
+
+class DeadlineStop(keras.callbacks.Callback):
+    """Stop ``fit`` at a batch or epoch end when the next batch or epoch would end after ``deadline``.
+
+    ``deadline`` is on the ``time.monotonic`` clock; durations are scaled by ``safety_factor`` before the check.
+    ``stopped`` tells whether the deadline (not the epoch count) ended the fit.
+    """
+
+    def __init__(self, deadline: float, safety_factor: float):
+        super().__init__()
+        self.deadline = deadline
+        self.safety_factor = safety_factor
+        self.stopped = False
+        self.epoch_seconds: float | None = None
+        self._epoch_start = self._batch_start = 0.0
+
+    def _stop_if_late(self, next_duration: float) -> None:
+        if time.monotonic() + self.safety_factor * next_duration > self.deadline:
+            self.stopped = True
+            self.model.stop_training = True
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_start = time.monotonic()
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._batch_start = time.monotonic()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._stop_if_late(time.monotonic() - self._batch_start)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch_seconds = time.monotonic() - self._epoch_start
+        self._stop_if_late(self.epoch_seconds)
+
+
+def predict_crops(network: keras.Model, features: np.ndarray, config: ModelConfig, passes: int,
+                  seed: int) -> np.ndarray:
+    """Softmax averaged over ``passes`` predictions, each on a fresh random crop of every clip (DESIGN TTA).
+
+    Pass k uses crop seed (seed, k): the result depends only on the network, the features and ``seed``.
+    """
+    images = tf.convert_to_tensor(features)
+    total = None
+    for index in range(passes):
+        crops = random_crop(images, config.crop_frames, tf.constant([seed, index], tf.int64))
+        probabilities = network.predict(crops, batch_size=config.predict_batch_size, verbose=0)
+        total = probabilities if total is None else total + probabilities
+    return total / passes
+
+
+def validation_score(labels: np.ndarray, probabilities: np.ndarray) -> float | None:
+    """The official 2·AUC − 1 (macro over classes with positives and negatives), or None if undefined."""
+    if len(labels) == 0:
+        return None
+    try:
+        return normalized_auc(labels, probabilities)
+    except ScoringError:
+        return None

@@ -1,0 +1,42 @@
+"""Helpers for the model tests: a small config, a throw-away pretrained-format file, real clips.
+
+The throw-away "pretrained" model is randomly initialised and lives in a pytest temporary folder only: it
+exercises the loading code without the shipped weights. Real clips come from tests/conftest.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from conftest import real_clips_by_class
+
+from autospeech.config import ModelConfig
+from autospeech.network import build_network
+
+PRETRAINED_CLASSES = 100  # the data01-style source model (Team Kon's had 100 speakers)
+
+
+def write_random_pretrained(path: Path, class_num: int = PRETRAINED_CLASSES, seed: int = 123) -> Path:
+    """Save a randomly initialised classifier with ``class_num`` outputs as a ``.keras`` file at ``path``."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    config = ModelConfig()
+    network = build_network((config.crop_frames, config.n_mels, 1), class_num, config)
+    network.save(path)
+    return path
+
+
+def small_config(pretrained: Path | None, **changes) -> ModelConfig:
+    """The default recipe with a given pretrained file and fewer test-time passes (faster tests)."""
+    return ModelConfig(pretrained_weights=None if pretrained is None else str(pretrained), tta_passes=2,
+                       **changes)
+
+
+def labelled_clips(n_classes: int, clips_per_class: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """Real clips (≤ 2 s each) with one-hot labels, classes interleaved."""
+    classes = real_clips_by_class(n_classes, clips_per_class)
+    clips = [classes[c][i] for i in range(clips_per_class) for c in range(n_classes)]
+    labels = np.tile(np.eye(n_classes, dtype=np.float32), (clips_per_class, 1))
+    return clips, labels

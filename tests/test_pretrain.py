@@ -1,0 +1,53 @@
+"""The pretraining command: outputs, model card, determinism, and use as the fine-tuning initialisation."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from autospeech.config import ModelConfig
+from autospeech.network import load_pretrained
+from autospeech.pretrain import add_arguments, main
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
+def pretrain(dataset: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "autospeech.pretrain", "--dataset", str(dataset), "--out", str(out), *extra]
+    return subprocess.run(command, check=False, cwd=REPOSITORY, capture_output=True, text=True, timeout=300)
+
+
+def test_pretrain_writes_model_and_card_deterministically(make_dataset, tmp_path):
+    dataset = make_dataset(n_classes=4, clips_per_class=6, test_per_class=1)
+    runs = [pretrain(dataset, tmp_path / f"run{index}", "--epochs", "1", "--seed", "3") for index in (1, 2)]
+    for run in runs:
+        assert run.returncode == 0, run.stderr[-2000:]
+    card = json.loads((tmp_path / "run1" / "card.json").read_text())
+    assert card["model_file"] == "tiny.keras" and card["epochs_done"] == 1
+    assert card["data"]["validation_clips"] == 4  # one per class
+    assert card["data"]["class_num"] == 4 and card["data"]["train_clips"] + card["data"]["validation_clips"] == 24
+    assert len(card["data"]["data_sha256"]) == 64
+    assert card["recipe"]["seed"] == 3 and card["versions"]["kapre"] == "0.4.1"
+    assert 0 <= card["validation_accuracy"] <= 1 and card["wall_seconds"] > 0
+    assert card["command"].startswith("python -m autospeech.pretrain --dataset")
+    first, second = (keras.models.load_model(tmp_path / f"run{i}" / "tiny.keras", compile=False) for i in (1, 2))
+    assert first.output_shape == (None, 4)
+    for ours, theirs in zip(first.get_weights(), second.get_weights()):
+        np.testing.assert_array_equal(ours, theirs)  # same seed, same weights
+    finetuned = load_pretrained(tmp_path / "run1" / "tiny.keras", (64, 64, 1), 7, ModelConfig())
+    np.testing.assert_array_equal(finetuned.get_layer("conv3").get_weights()[0],
+                                  first.get_layer("conv3").get_weights()[0])
+
+
+def test_pretrain_reports_a_missing_dataset(tmp_path, capsys):
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(["--dataset", str(tmp_path / "absent"), "--epochs", "1", "--out", str(tmp_path)])
+    assert main(args) == 2
+    assert "absent" in capsys.readouterr().err

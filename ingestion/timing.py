@@ -3,6 +3,9 @@
 The limit uses ``signal.setitimer`` and raises :class:`TimeoutException` in the main thread. Python runs the
 handler between bytecodes, so a model is stopped as soon as control returns to Python (at the latest after
 the running C call, e.g. one TensorFlow op or one Keras batch, returns); ``time.sleep`` is interrupted at once.
+The alarm repeats every ``REPEAT_SECONDS`` until the call ends: an exception raised where Python cannot
+propagate it (a weakref callback or ``__del__`` during garbage collection), or one the model catches, does
+not let the call run on.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+
+REPEAT_SECONDS = 0.5  # ours: interval of the repeated alarm once the limit has passed
 
 
 class TimeoutException(Exception):
@@ -35,7 +41,7 @@ def time_limit(seconds: float) -> Iterator[None]:
         raise TimeoutException(f"time limit of {seconds:.1f} s exceeded")
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT_SECONDS)
     try:
         yield
     finally:

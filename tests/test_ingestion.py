@@ -20,7 +20,7 @@ from ingestion.dataset import DatasetError, load_dataset, solution_path
 from ingestion.ingestion import check_prediction, resolve_time_budget, run_ingestion
 from ingestion.records import read_end_record, read_start_record
 from ingestion.submission import IngestionError, load_model_class
-from ingestion.timing import Budget, TimeoutException
+from ingestion.timing import Budget, TimeoutException, time_limit
 from scoring.metrics import ScoringError
 from scoring.score import score_predictions
 
@@ -116,6 +116,20 @@ def test_error_raised_after_the_alarm_counts_as_a_timeout():
             except TimeoutException:  # library code that catches the alarm and fails differently
                 raise TypeError("swallowed the alarm")
     assert budget.remaining <= 0
+
+
+def test_alarm_repeats_when_the_first_one_is_swallowed():
+    swallowed = 0
+    with pytest.raises(TimeoutException):
+        with time_limit(0.05):
+            while True:
+                try:
+                    time.sleep(10)
+                except TimeoutException:  # e.g. raised inside a weakref callback and lost
+                    swallowed += 1
+                    if swallowed > 1:
+                        raise
+    assert swallowed == 2
 
 
 def test_error_within_the_budget_is_not_a_timeout():

@@ -1,0 +1,91 @@
+"""Train the model on a dataset within a time budget and save it for ``autospeech predict``.
+
+Runs the official ingestion loop in this process (train, then predict the dataset's test clips, until the
+model is done or the budget is spent), writing the predictions and start/end records to MODEL_DIR/predictions/.
+The model is then saved to MODEL_DIR (Model.save) with the dataset's class_names.txt when it has one. When the
+dataset holds its test solution (NAME/NAME.solution), the run is scored: ALC and the final 2·AUC − 1 are printed.
+The budget is --time-budget, else meta.json's time_budget, else 1800 s (as in ingestion).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from autospeech.config import ModelConfig
+from ingestion.dataset import find_data_dir, load_dataset, solution_path
+from ingestion.ingestion import IngestionResult, configure_logging, resolve_time_budget, run_model
+from scoring.score import ScoreResult, score_predictions
+
+PREDICTIONS_FOLDER = "predictions"
+CLASS_NAMES_FILE = "class_names.txt"
+MODEL_CODE_DIR = Path(__file__).resolve().parent
+
+
+@dataclass
+class FitResult:
+    """Where the model was saved, the ingestion-style run, and its score (None without a test solution)."""
+
+    model_dir: Path
+    run: IngestionResult
+    score: ScoreResult | None
+
+
+def fit(dataset_dir: str | Path, model_dir: str | Path, time_budget: float | None = None,
+        config: ModelConfig | None = None) -> FitResult:
+    """Train a Model on ``dataset_dir`` under the budget, save it to ``model_dir`` and score its predictions.
+
+    Raises ValueError when the run ended before the model built a classifier (nothing to save).
+    """
+    dataset = load_dataset(dataset_dir)
+    from autospeech.model import Model  # imports TensorFlow: only once the dataset has loaded
+
+    budget_seconds = resolve_time_budget(dataset.metadata, time_budget)
+    model = Model({**dataset.metadata, "time_budget": budget_seconds}, config)
+    model_dir = Path(model_dir)
+    run = run_model(model, dataset, model_dir / PREDICTIONS_FOLDER, budget_seconds, MODEL_CODE_DIR)
+    if model.network is None:
+        raise ValueError(f"training on {dataset_dir} ended before the model was built, nothing saved "
+                         f"({run.error or 'no error'}); give a larger --time-budget")
+    model.save(model_dir)
+    _, data_dir = find_data_dir(dataset_dir)
+    if dataset.class_names is not None:
+        shutil.copyfile(data_dir / CLASS_NAMES_FILE, model_dir / CLASS_NAMES_FILE)
+    solution = solution_path(dataset_dir)
+    score = score_predictions(run.output_dir, solution) if solution.exists() and run.prediction_times else None
+    return FitResult(model_dir, run, score)
+
+
+def format_fit(result: FitResult) -> str:
+    """What fit did, in a few lines."""
+    run = result.run
+    lines = [f"saved the model to {result.model_dir} after {len(run.prediction_times)} prediction round(s) "
+             f"in {run.duration:.1f} s of a {run.time_budget:g} s budget"]
+    if run.error:
+        lines.append(f"training stopped early: {run.error}")
+    if result.score is not None and result.score.predictions:
+        lines.append(f"test ALC {result.score.alc:.4f}, final 2*AUC-1 {result.score.predictions[-1].score:.4f}")
+    return "\n".join(lines)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dataset", required=True, help="dataset folder NAME/ (e.g. made by autospeech convert)")
+    parser.add_argument("--model-dir", required=True, help="folder to save the trained model (and its predictions)")
+    parser.add_argument("--time-budget", type=float, default=None,
+                        help="seconds (default: meta.json's time_budget, else 1800)")
+    parser.add_argument("--seed", type=int, default=ModelConfig.seed, help="model seed (default: %(default)s)")
+    parser.add_argument("--from-scratch", action="store_true",
+                        help="start from random weights instead of the pretrained data01 model")
+
+
+def main(args: argparse.Namespace) -> int:
+    """Fit, save and print a summary; 1 when training stopped with an error (the model is still saved)."""
+    configure_logging()
+    config = ModelConfig(seed=args.seed)
+    if args.from_scratch:
+        config = config.replace(pretrained_weights=None)
+    result = fit(args.dataset, args.model_dir, args.time_budget, config)
+    print(format_fit(result))
+    return 0 if result.run.success or result.run.timed_out else 1

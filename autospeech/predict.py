@@ -1,0 +1,103 @@
+"""Classify audio files with a model saved by ``autospeech fit``, writing a CSV.
+
+Inputs are audio files and/or folders (searched recursively for .wav, .flac, .ogg, .opus, .mp3, .aiff); each
+file is read like the converter does (16 kHz mono). The CSV has one row per file: ``file``, ``label`` (the
+most probable class: its name from the model folder's class_names.txt, else its index) and one probability
+column per class. Files are classified in batches and each batch is written at once, so an error on a later
+file never loses the rows already written. An unreadable file stops the run with its name, unless
+--skip-bad is given: it is then skipped and listed on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+
+from ingestion.audio_files import AudioFileError, find_audio_files, read_audio
+from ingestion.dataset import DatasetError, load_class_names
+
+DEFAULT_BATCH_FILES = 64
+
+
+def class_labels(model_dir: Path, class_num: int) -> list[str]:
+    """Class names from ``model_dir/class_names.txt`` (checked against ``class_num``), else "0".."n-1"."""
+    names = load_class_names(model_dir)
+    if names is None:
+        return [str(index) for index in range(class_num)]
+    if len(names) != class_num:
+        raise DatasetError(f"{model_dir / 'class_names.txt'} has {len(names)} names, the model has {class_num} "
+                           f"classes")
+    return names
+
+
+def batches(files: list[Path], size: int) -> Iterator[list[Path]]:
+    for start in range(0, len(files), size):
+        yield files[start:start + size]
+
+
+def predict_files(model: object, files: list[Path], labels: list[str], output: TextIO, skip_bad: bool = False,
+                  batch_files: int = DEFAULT_BATCH_FILES) -> list[tuple[Path, str]]:
+    """Write one CSV row per readable file to ``output``; returns the skipped files with reasons."""
+    writer = csv.writer(output)
+    writer.writerow(["file", "label", *labels])
+    skipped, written = [], 0
+    for batch in batches(files, batch_files):
+        readable, waveforms = [], []
+        for path in batch:
+            try:
+                waveforms.append(read_audio(path))
+                readable.append(path)
+            except AudioFileError as error:
+                if not skip_bad:
+                    raise AudioFileError(f"{error} ({written} prediction(s) written before it; "
+                                         f"use --skip-bad to skip bad files)") from error
+                skipped.append((path, str(error)))
+        if not readable:
+            continue
+        probabilities = np.asarray(model.test(waveforms))
+        for path, row in zip(readable, probabilities):
+            writer.writerow([str(path), labels[int(np.argmax(row))], *(f"{p:.6f}" for p in row)])
+        output.flush()
+        written += len(readable)
+    return skipped
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer ≥ 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("inputs", nargs="+", help="audio files and/or folders (searched recursively)")
+    parser.add_argument("--model-dir", required=True, help="folder of a model saved by `autospeech fit`")
+    parser.add_argument("--output", help="CSV file to write (default: standard output)")
+    parser.add_argument("--skip-bad", action="store_true", help="skip unreadable audio files instead of stopping")
+    parser.add_argument("--batch-files", type=positive_int, default=DEFAULT_BATCH_FILES,
+                        help="files classified (and written) per batch (default: %(default)s)")
+
+
+def main(args: argparse.Namespace) -> int:
+    """Classify the inputs; bad input raises DatasetError/ValueError/OSError (one line from the CLI)."""
+    from autospeech.model import Model  # imports TensorFlow: only once the arguments are parsed
+
+    files = find_audio_files(args.inputs)
+    if not files:
+        raise AudioFileError(f"no audio files found in {', '.join(args.inputs)}")
+    model_dir = Path(args.model_dir)
+    model = Model.load(model_dir)
+    labels = class_labels(model_dir, model.class_num)
+    with open(args.output, "w", newline="") if args.output else contextlib.nullcontext(sys.stdout) as output:
+        skipped = predict_files(model, files, labels, output, args.skip_bad, args.batch_files)
+    for path, reason in skipped:
+        print(f"skipped {path}: {reason}", file=sys.stderr)
+    return 0

@@ -1,0 +1,119 @@
+"""`autospeech fit` and `autospeech predict` with the real model on a tiny dataset converted from real audio."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+from conftest import real_clips_by_class
+
+from autospeech.cli import main
+from autospeech.config import ModelConfig
+from autospeech.fit import CLASS_NAMES_FILE, PREDICTIONS_FOLDER, fit, format_fit
+from autospeech.model import Model
+from ingestion.audio_files import read_audio
+from ingestion.convert import convert
+from ingestion.dataset import SAMPLE_RATE
+from ingestion.records import START_RECORD
+
+FIT_BUDGET = 15.0  # seconds: a few rounds on 6 clips on 2 CPU cores (the model stops at 1/8 left)
+SCRATCH = ModelConfig(pretrained_weights=None)  # tests must not depend on the pretrained weights being built
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    """Real clips as FLAC files in class folders → convert → fit; returns (root, FitResult)."""
+    root = tmp_path_factory.mktemp("fit")
+    for label, clips in zip(("high", "low"), real_clips_by_class(2, 5)):
+        (root / "audio" / label).mkdir(parents=True)
+        for i, clip in enumerate(clips):
+            soundfile.write(root / "audio" / label / f"{label}{i}.flac", clip, SAMPLE_RATE)
+    convert(root / "audio", root / "data", name="two", test_fraction=0.4)
+    return root, fit(root / "data" / "two", root / "model", FIT_BUDGET, SCRATCH)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_fit_saves_the_model_with_class_names_and_scores_its_run(fitted):
+    root, result = fitted
+    model_dir = root / "model"
+    assert {"classifier.keras", "model.json", CLASS_NAMES_FILE} <= {p.name for p in model_dir.iterdir()}
+    assert (model_dir / CLASS_NAMES_FILE).read_text() == "high\nlow\n"
+    assert result.run.prediction_times and (model_dir / PREDICTIONS_FOLDER / START_RECORD).exists()
+    assert len(result.score.predictions) == len(result.run.prediction_times)
+    assert -1.0 <= result.score.alc <= 1.0
+    assert f"saved the model to {model_dir} after {len(result.run.prediction_times)} prediction" in format_fit(result)
+
+
+def test_predict_writes_one_row_per_file_matching_the_saved_model(fitted):
+    root, _ = fitted
+    output = root / "predictions.csv"
+    assert main(["predict", "--model-dir", str(root / "model"), str(root / "audio"), "--output", str(output)]) == 0
+    rows = read_csv(output)
+    files = sorted((root / "audio").rglob("*.flac"))
+    assert [row["file"] for row in rows] == [str(path) for path in files]
+    assert list(rows[0]) == ["file", "label", "high", "low"]
+    probabilities = np.array([[float(row["high"]), float(row["low"])] for row in rows])
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
+    assert [row["label"] for row in rows] == [("high", "low")[k] for k in probabilities.argmax(axis=1)]
+    expected = Model.load(root / "model").test([read_audio(path) for path in files])
+    np.testing.assert_allclose(probabilities, expected, atol=1e-5)
+
+
+def test_a_bad_file_stops_predict_but_keeps_the_rows_already_written(fitted, capsys):
+    root, _ = fitted
+    inputs = root / "inputs"
+    shutil.copytree(root / "audio" / "low", inputs)
+    (inputs / "zz_broken.wav").write_bytes(b"RIFF....WAVEfmt garbage")
+    output = root / "partial.csv"
+    code = main(["predict", "--model-dir", str(root / "model"), str(inputs), "--output", str(output),
+                 "--batch-files", "2"])
+    assert code == 2
+    error = capsys.readouterr().err
+    assert error.startswith("autospeech: error: cannot read audio file ") and "zz_broken.wav" in error
+    assert "(4 prediction(s) written before it" in error and error.count("\n") == 1
+    assert len(read_csv(output)) == 4  # two full batches before the batch holding the bad file
+    assert main(["predict", "--model-dir", str(root / "model"), str(inputs), "--output", str(output),
+                 "--skip-bad"]) == 0
+    assert len(read_csv(output)) == 5
+    assert f"skipped {inputs / 'zz_broken.wav'}: cannot read audio file" in capsys.readouterr().err
+
+
+def test_without_class_names_the_labels_are_indices(fitted, capsys):
+    root, _ = fitted
+    bare = root / "bare_model"
+    shutil.copytree(root / "model", bare, ignore=shutil.ignore_patterns(CLASS_NAMES_FILE, PREDICTIONS_FOLDER))
+    assert main(["predict", "--model-dir", str(bare), str(root / "audio" / "high" / "high0.flac")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "file,label,0,1" and lines[1].split(",")[1] in ("0", "1") and len(lines) == 2
+
+
+def test_predict_rejects_a_missing_model_or_mismatched_class_names(fitted, capsys):
+    root, _ = fitted
+    audio = str(root / "audio")
+    assert main(["predict", "--model-dir", str(root / "nothing"), audio]) == 2
+    assert "error: not a saved autospeech model: " in capsys.readouterr().err
+    wrong = root / "wrong_names"
+    shutil.copytree(root / "model", wrong)
+    (wrong / CLASS_NAMES_FILE).write_text("a\nb\nc\n")
+    assert main(["predict", "--model-dir", str(wrong), audio]) == 2
+    assert "class_names.txt has 3 names, the model has 2 classes" in capsys.readouterr().err
+    assert main(["predict", "--model-dir", str(root / "model"), str(root / "absent.wav")]) == 2
+    assert f"no such file or folder: {root / 'absent.wav'}" in capsys.readouterr().err
+
+
+def test_fit_with_a_budget_too_small_to_build_a_model_is_a_clear_error(fitted, capsys):
+    root, _ = fitted
+    code = main(["fit", "--dataset", str(root / "data" / "two"), "--model-dir", str(root / "tiny_budget"),
+                 "--time-budget", "0.3", "--from-scratch"])
+    assert code == 2
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert error.startswith("autospeech: error: training on ") and "nothing saved" in error
+    assert not (root / "tiny_budget" / "classifier.keras").exists()

@@ -1,0 +1,141 @@
+"""Benchmark model variants on the sample datasets through the bundled harness and print a table.
+
+``python -m benchmarks.run [--budget S] [--datasets data01,...] [--models kon,scratch,mfcc_logreg]``
+Each ingestion runs in its own process (``python -m ingestion``), so its peak memory (ru_maxrss) is measured
+alone; predictions go to ``--output/DATASET/MODEL`` and are scored there. Variants:
+  kon          the repository's model.py (Team Kon's recipe, fine-tuned from the data01 weights)
+  scratch      the same Model with ModelConfig(pretrained_weights=None)
+  mfcc_logreg  benchmarks/baselines/mfcc_logreg: class frequencies, then logistic regression on MFCC statistics
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingestion.dataset import DatasetError, find_data_dir, load_metadata, solution_path
+from ingestion.records import RecordError
+from scoring.score import score_predictions, write_score_outputs
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+MODELS = {
+    "kon": REPOSITORY,
+    "scratch": REPOSITORY / "benchmarks" / "variants" / "scratch",
+    "mfcc_logreg": REPOSITORY / "benchmarks" / "baselines" / "mfcc_logreg",
+}
+DATASETS = ("data01", "data02", "data03", "data04", "data05")
+COLUMNS = ("dataset", "classes", "model", "ALC", "final 2AUC-1", "first prediction (s)", "rounds",
+           "peak RSS (MB)", "ingestion")
+
+
+@dataclass
+class BenchmarkRow:
+    """One dataset × model run."""
+
+    dataset: str
+    classes: int
+    model: str
+    alc: float
+    final_score: float | None
+    first_prediction: float | None
+    rounds: int
+    peak_rss_mb: float
+    success: bool
+
+    def cells(self) -> list[str]:
+        def number(value: float | None, digits: int) -> str:
+            return "-" if value is None else f"{value:.{digits}f}"
+
+        return [self.dataset, str(self.classes), self.model, number(self.alc, 4), number(self.final_score, 4),
+                number(self.first_prediction, 2), str(self.rounds), number(self.peak_rss_mb, 0),
+                "ok" if self.success else "failed"]
+
+
+def ingest_in_subprocess(dataset_dir: Path, code_dir: Path, output_dir: Path,
+                         time_budget: float | None) -> tuple[int, float]:
+    """Run ``python -m ingestion`` in a child process; returns (exit code, the child's peak RSS in MB)."""
+    command = [sys.executable, "-m", "ingestion", "--dataset", str(dataset_dir), "--code-dir", str(code_dir),
+               "--output", str(output_dir)]
+    if time_budget is not None:
+        command += ["--time-budget", str(time_budget)]
+    process = subprocess.Popen(command, cwd=REPOSITORY)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, usage.ru_maxrss / 1024  # Linux reports ru_maxrss in KiB
+
+
+def benchmark(dataset_dir: Path, model: str, output_dir: Path, time_budget: float | None) -> BenchmarkRow:
+    """Ingest and score one dataset with one model variant."""
+    name, data_dir = find_data_dir(dataset_dir)
+    classes = load_metadata(data_dir)["class_num"]
+    exit_code, peak_rss = ingest_in_subprocess(dataset_dir, MODELS[model], output_dir, time_budget)
+    try:
+        scores = score_predictions(output_dir, solution_path(dataset_dir))
+    except RecordError:  # ingestion could not start (its error is on stderr): nothing to score
+        return BenchmarkRow(name, classes, model, 0.0, None, None, 0, peak_rss, False)
+    write_score_outputs(scores, output_dir)
+    first = scores.predictions[0].time if scores.predictions else None
+    return BenchmarkRow(name, classes, model, scores.alc, scores.final_score, first, len(scores.predictions),
+                        peak_rss, exit_code == 0)
+
+
+def format_table(rows: list[BenchmarkRow], markdown: bool = False) -> str:
+    """The rows as an aligned text table, or as a Markdown table."""
+    table = [list(COLUMNS)] + [row.cells() for row in rows]
+    if markdown:
+        lines = ["| " + " | ".join(cells) + " |" for cells in table]
+        lines.insert(1, "|" + "|".join(" --- " for _ in COLUMNS) + "|")
+        return "\n".join(lines)
+    widths = [max(len(cells[i]) for cells in table) for i in range(len(COLUMNS))]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip() for cells in table)
+
+
+def comma_list(choices: tuple[str, ...] | None = None):
+    """An argparse type: a comma-separated list, whose items must be among ``choices`` when given."""
+    def parse(text: str) -> list[str]:
+        items = [item.strip() for item in text.split(",") if item.strip()]
+        unknown = [item for item in items if choices is not None and item not in choices]
+        if unknown:
+            raise argparse.ArgumentTypeError(f"unknown {', '.join(unknown)}; choose among {', '.join(choices)}")
+        return items
+    return parse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--budget", type=float, default=None,
+                        help="time budget in seconds for every run (default: each dataset's meta.json)")
+    parser.add_argument("--datasets", default=list(DATASETS), type=comma_list(),
+                        help=f"comma-separated dataset folder names (default: {','.join(DATASETS)})")
+    parser.add_argument("--models", default=list(MODELS), type=comma_list(tuple(MODELS)),
+                        help=f"comma-separated model variants among {', '.join(MODELS)}")
+    parser.add_argument("--data-root", default=str(REPOSITORY / "sample_data"),
+                        help="folder holding the dataset folders (default: sample_data/)")
+    parser.add_argument("--output", default=str(REPOSITORY / "build" / "benchmarks"),
+                        help="folder for each run's predictions and report (default: build/benchmarks/)")
+    parser.add_argument("--output-markdown", action="store_true", help="print the table as Markdown")
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run every dataset × model, then print the table; 1 if a dataset is missing or unreadable."""
+    rows = []
+    for dataset in args.datasets:
+        for model in args.models:
+            try:
+                rows.append(benchmark(Path(args.data_root) / dataset, model, Path(args.output) / dataset / model,
+                                      args.budget))
+            except DatasetError as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 1
+    print(format_table(rows, markdown=args.output_markdown))
+    return 0
+
+
+if __name__ == "__main__":
+    cli = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(cli)
+    sys.exit(main(cli.parse_args()))

@@ -1,0 +1,9 @@
+"""Variant submission: the repository's Model trained from scratch (no data01 pretrained weights)."""
+
+from autospeech.config import ModelConfig
+from autospeech.model import Model as PretrainedModel
+
+
+class Model(PretrainedModel):
+    def __init__(self, metadata):
+        super().__init__(metadata, ModelConfig(pretrained_weights=None))

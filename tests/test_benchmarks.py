@@ -1,0 +1,50 @@
+"""Benchmarks: the MFCC + logistic-regression baseline through the harness, and the benchmark table."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import pytest
+
+from benchmarks.run import MODELS, BenchmarkRow, comma_list, format_table, main
+from ingestion.dataset import solution_path
+from ingestion.ingestion import run_ingestion
+from scoring.score import score_predictions
+
+
+def test_mfcc_logreg_baseline_through_the_harness(tiny_dataset, tmp_path):
+    result = run_ingestion(tiny_dataset, MODELS["mfcc_logreg"], tmp_path / "out")
+    assert result.success and len(result.prediction_times) == 2
+    priors, probabilities = (np.loadtxt(path) for path in result.prediction_paths)
+    np.testing.assert_allclose(priors, np.full((6, 3), 1 / 3))  # balanced classes: frequencies 1/3
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
+    assert np.ptp(probabilities, axis=0).min() > 0  # per-clip probabilities, not one row repeated
+    scores = score_predictions(tmp_path / "out", solution_path(tiny_dataset))
+    assert scores.predictions[0].score == pytest.approx(0.0)
+
+
+def test_benchmark_table_from_a_real_run(make_dataset, tmp_path, capsys):
+    make_dataset(name="tiny")
+    args = argparse.Namespace(budget=60.0, datasets=["tiny"], models=["mfcc_logreg"], data_root=str(tmp_path),
+                              output=str(tmp_path / "bench"), output_markdown=False)
+    assert main(args) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.split()[:4] == ["dataset", "classes", "model", "ALC"]
+    cells = row.split()
+    assert cells[:3] == ["tiny", "3", "mfcc_logreg"] and cells[6] == "2" and cells[-1] == "ok"
+    assert 0 < float(cells[7]) < 100_000  # peak RSS of the ingestion process, in MB
+    assert (tmp_path / "bench" / "tiny" / "mfcc_logreg" / "detailed_results.html").exists()
+
+
+def test_markdown_table():
+    row = BenchmarkRow("data02", 7, "kon", 0.75, 0.8, 12.345, 9, 1500.4, True)
+    assert format_table([row], markdown=True).splitlines() == [
+        "| dataset | classes | model | ALC | final 2AUC-1 | first prediction (s) | rounds | peak RSS (MB) | ingestion |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| data02 | 7 | kon | 0.7500 | 0.8000 | 12.35 | 9 | 1500 | ok |"]
+
+
+def test_unknown_model_variant_is_rejected():
+    with pytest.raises(argparse.ArgumentTypeError, match="unknown foo"):
+        comma_list(tuple(MODELS))("kon,foo")

@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingestion.dataset import DatasetError, find_data_dir, load_metadata, solution_path
+from ingestion.dataset import find_data_dir, load_metadata, solution_path
 from ingestion.records import RecordError
 from scoring.score import score_predictions, write_score_outputs
 
@@ -120,22 +120,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    """Run every dataset × model, then print the table; 1 if a dataset is missing or unreadable."""
-    rows = []
-    for dataset in args.datasets:
-        for model in args.models:
-            try:
-                rows.append(benchmark(Path(args.data_root) / dataset, model, Path(args.output) / dataset / model,
-                                      args.budget))
-            except DatasetError as error:
-                print(f"error: {error}", file=sys.stderr)
-                return 1
+    """Run every dataset × model, then print the table. A missing or unreadable dataset raises DatasetError,
+    which the command line reports as one line with exit code 2."""
+    rows = [benchmark(Path(args.data_root) / dataset, model, Path(args.output) / dataset / model, args.budget)
+            for dataset in args.datasets for model in args.models]
     print(format_table(rows, markdown=args.output_markdown))
     return 0
 
 
 if __name__ == "__main__":
-    cli = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
-                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_arguments(cli)
-    sys.exit(main(cli.parse_args()))
+    from autospeech.cli import run_command
+
+    sys.exit(run_command("benchmarks.run", prog="python -m benchmarks.run"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -13,7 +12,7 @@ import numpy as np
 
 from autospeech.config import ModelConfig
 from autospeech.network import load_pretrained
-from autospeech.pretrain import add_arguments, main
+from autospeech.cli import run_command
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 
@@ -46,8 +45,6 @@ def test_pretrain_writes_model_and_card_deterministically(make_dataset, tmp_path
 
 
 def test_pretrain_reports_a_missing_dataset(tmp_path, capsys):
-    parser = argparse.ArgumentParser()
-    add_arguments(parser)
-    args = parser.parse_args(["--dataset", str(tmp_path / "absent"), "--epochs", "1", "--out", str(tmp_path)])
-    assert main(args) == 2
-    assert "absent" in capsys.readouterr().err
+    argv = ["--dataset", str(tmp_path / "absent"), "--epochs", "1", "--out", str(tmp_path)]
+    assert run_command("autospeech.pretrain", argv, prog="pretrain") == 2
+    assert capsys.readouterr().err == f"pretrain: error: dataset folder not found: {tmp_path / 'absent'}\n"

@@ -61,11 +61,11 @@ def load_pretrained(path: str | Path, input_shape: tuple[int, int, int], class_n
     return network
 
 
-def make_optimizer(config: ModelConfig, momentum: float | None = None) -> keras.optimizers.SGD:
+def make_optimizer(config: ModelConfig) -> keras.optimizers.SGD:
     """SGD with Keras 2's ``decay`` as a schedule: lr_t = lr / (1 + decay × t), t = iterations done."""
     schedule = keras.optimizers.schedules.InverseTimeDecay(config.learning_rate, decay_steps=1,
                                                            decay_rate=config.lr_decay)
-    return keras.optimizers.SGD(learning_rate=schedule, momentum=config.momentum if momentum is None else momentum)
+    return keras.optimizers.SGD(learning_rate=schedule, momentum=config.momentum)
 
 
 def compile_network(network: keras.Model, optimizer: keras.optimizers.Optimizer) -> None:

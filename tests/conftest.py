@@ -1,8 +1,7 @@
 """Shared fixtures: tiny datasets in the official layout, built from real audio clips.
 
 Clips come from the committed sample datasets (``sample_data/data02`` .. ``data05``), the first one holding
-enough clips for the requested classes. Until those exist, a temporary fallback reads the language prompts of
-the Debian asterisk sound packages unpacked under ``build/pkgs`` (one class per language, resampled to 16 kHz).
+enough clips for the requested classes.
 
 Other tests can call :func:`make_tiny_dataset` directly or use the ``tiny_dataset`` / ``make_dataset`` fixtures.
 """
@@ -20,7 +19,6 @@ from ingestion.dataset import SAMPLE_RATE, DatasetError, load_dataset, save_data
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 SAMPLE_DATASETS = ("data02", "data03", "data04", "data05")
-FALLBACK_LANGUAGES = ("en", "es", "fr", "it", "ru")
 MAX_CLIP_SECONDS = 2.0  # clips are cut to this length to keep tests fast
 
 
@@ -35,19 +33,6 @@ def _sample_dataset_classes(name: str) -> tuple[tuple[np.ndarray, ...], ...]:
     return tuple(tuple(dataset.train_x[i] for i in np.flatnonzero(labels == c)) for c in range(labels.max() + 1))
 
 
-@functools.lru_cache(maxsize=None)
-def _fallback_language_clips(language: str, count: int) -> tuple[np.ndarray, ...]:
-    import librosa
-    import soundfile
-
-    folder = REPOSITORY / "build" / "pkgs" / f"asterisk-core-sounds-{language}-wav"
-    clips = []
-    for path in sorted(folder.rglob("*.wav"))[:count]:
-        waveform, rate = soundfile.read(path, dtype="float32", always_2d=True)
-        clips.append(librosa.resample(waveform.mean(axis=1), orig_sr=rate, target_sr=SAMPLE_RATE))
-    return tuple(clips)
-
-
 def real_clips_by_class(n_classes: int, clips_per_class: int) -> list[list[np.ndarray]]:
     """``n_classes`` lists of ``clips_per_class`` real clips each, at most MAX_CLIP_SECONDS long."""
     limit = int(MAX_CLIP_SECONDS * SAMPLE_RATE)
@@ -55,12 +40,8 @@ def real_clips_by_class(n_classes: int, clips_per_class: int) -> list[list[np.nd
         classes = [c for c in _sample_dataset_classes(name) if len(c) >= clips_per_class]
         if len(classes) >= n_classes:
             return [[clip[:limit] for clip in c[:clips_per_class]] for c in classes[:n_classes]]
-    classes = [_fallback_language_clips(language, clips_per_class) for language in FALLBACK_LANGUAGES]
-    classes = [c for c in classes if len(c) == clips_per_class]
-    if len(classes) < n_classes:
-        pytest.skip(f"no real audio for {n_classes} classes x {clips_per_class} clips: sample_data/ lacks "
-                    "data02..data05 and build/pkgs lacks the asterisk sound packages")
-    return [[clip[:limit] for clip in c] for c in classes[:n_classes]]
+    raise LookupError(f"no committed sample dataset (sample_data/{', '.join(SAMPLE_DATASETS)}) holds "
+                      f"{n_classes} classes of {clips_per_class} training clips")
 
 
 def make_tiny_dataset(directory: Path, n_classes: int = 3, clips_per_class: int = 4, test_per_class: int = 2,

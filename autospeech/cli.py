@@ -1,7 +1,7 @@
 """AutoSpeech from the command line: convert your audio, ingest, score, fit and predict.
 
-Each subcommand is a module exposing ``add_arguments`` and ``main``. Only the chosen subcommand's module is imported, so ``autospeech --help`` is quick and one broken module does
-not take the others down. Bad input (a ValueError such as DatasetError, or an OSError) is reported as one line
+Each subcommand is a module exposing ``add_arguments`` and ``main``. Only the chosen subcommand's module is
+imported, so ``autospeech --help`` is quick and one broken module does not take the others down. Bad input (a ValueError such as DatasetError, or an OSError) is reported as one line
 ``PROG: error: MESSAGE`` with exit code 2, never as a traceback.
 """
 
@@ -23,6 +23,30 @@ SUBCOMMANDS = {
     "predict": ("autospeech.predict", "classify audio files with a saved model, writing a CSV"),
 }
 BAD_INPUT_EXIT_CODE = 2
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer ≥ 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite float > 0 (e.g. a time budget in seconds)."""
+    value = float(text)
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """argparse type: a float in [0, 1)."""
+    value = float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
+    return value
 
 
 def call_main(main: Callable[[argparse.Namespace], int], args: argparse.Namespace, prog: str) -> int:

@@ -14,6 +14,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from autospeech.cli import positive_float
 from autospeech.config import ModelConfig
 from ingestion.dataset import find_data_dir, load_dataset, solution_path
 from ingestion.ingestion import IngestionResult, configure_logging, resolve_time_budget, run_model
@@ -73,7 +74,7 @@ def format_fit(result: FitResult) -> str:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", required=True, help="dataset folder NAME/ (e.g. made by autospeech convert)")
     parser.add_argument("--model-dir", required=True, help="folder to save the trained model (and its predictions)")
-    parser.add_argument("--time-budget", type=float, default=None,
+    parser.add_argument("--time-budget", type=positive_float, default=None,
                         help="seconds (default: meta.json's time_budget, else 1800)")
     parser.add_argument("--seed", type=int, default=ModelConfig.seed, help="model seed (default: %(default)s)")
     parser.add_argument("--from-scratch", action="store_true",

@@ -20,6 +20,7 @@ from typing import TextIO
 
 import numpy as np
 
+from autospeech.cli import positive_int
 from ingestion.audio_files import AudioFileError, find_audio_files, read_audio
 from ingestion.dataset import DatasetError, load_class_names
 
@@ -67,14 +68,6 @@ def predict_files(model: object, files: list[Path], labels: list[str], output: T
         output.flush()
         written += len(readable)
     return skipped
-
-
-def positive_int(text: str) -> int:
-    """argparse type: an integer ≥ 1."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -34,6 +34,7 @@ import numpy as np
 import tensorflow as tf
 
 from autospeech.augment import steps_per_epoch, training_dataset
+from autospeech.cli import positive_int
 from autospeech.config import ModelConfig
 from autospeech.features import build_frontend, extract_features
 from autospeech.network import build_network, compile_network, make_optimizer
@@ -46,13 +47,13 @@ CARD_FILE = "card.json"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", required=True, help="dataset folder in the official layout (e.g. data01)")
-    parser.add_argument("--epochs", type=int, required=True, help="training epochs")
+    parser.add_argument("--epochs", type=positive_int, required=True, help="training epochs")
     parser.add_argument("--out", default="pretrained", help="output folder for NAME.keras and card.json")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split, initialisation and augmentation")
     parser.add_argument("--momentum", type=float, default=ModelConfig.momentum,
                         help="SGD momentum (default: %(default)s, as in fine-tuning; Kon's checkpoint used 0, "
                              "which reached 0.10 validation accuracy after 3 epochs against 0.52 with 0.9)")
-    parser.add_argument("--checkpoint-every", type=int, default=5, help="save model and card every N epochs")
+    parser.add_argument("--checkpoint-every", type=positive_int, default=5, help="save model and card every N epochs")
 
 
 def dataset_fingerprint(dataset_dir: Path) -> dict:

@@ -17,6 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from autospeech.cli import positive_float
 from ingestion.dataset import find_data_dir, load_metadata, solution_path
 from ingestion.records import RecordError
 from scoring.score import score_predictions, write_score_outputs
@@ -106,7 +107,7 @@ def comma_list(choices: tuple[str, ...] | None = None):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--budget", type=float, default=None,
+    parser.add_argument("--budget", type=positive_float, default=None,
                         help="time budget in seconds for every run (default: each dataset's meta.json)")
     parser.add_argument("--datasets", default=list(DATASETS), type=comma_list(),
                         help=f"comma-separated dataset folder names (default: {','.join(DATASETS)})")

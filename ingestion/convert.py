@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from autospeech.cli import fraction, positive_int
 from ingestion.audio_files import AudioFileError, is_audio_file, read_audio
 from ingestion.dataset import SAMPLE_RATE, DatasetError, save_dataset
 from ingestion.progress import progress
@@ -197,14 +198,6 @@ def format_summary(summary: ConversionSummary) -> str:
     return "\n".join(lines)
 
 
-def fraction(text: str) -> float:
-    """argparse type: a float in [0, 1)."""
-    value = float(text)
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", help="folder with one subfolder of audio files per class, "
                                        "or a CSV with columns path,label[,split][,group]")
@@ -217,7 +210,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="skip unreadable/empty audio files (listed in the summary) instead of stopping")
     parser.add_argument("--formats", nargs="+", choices=FORMATS, default=list(FORMATS),
                         help="waveform files to write: npz (safe) and/or pkl (official) (default: both)")
-    parser.add_argument("--time-budget", type=int, help="time_budget to record in meta.json (default: none)")
+    parser.add_argument("--time-budget", type=positive_int, help="time_budget to record in meta.json (default: none)")
 
 
 def main(args: argparse.Namespace) -> int:

@@ -26,8 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
+from autospeech.cli import positive_float
 from ingestion.dataset import Dataset, load_dataset
-from ingestion.records import START_RECORD, END_RECORD, EndRecord, StartRecord
+from ingestion.records import END_RECORD, START_RECORD, EndRecord, StartRecord
 from ingestion.submission import IngestionError, load_model_class
 from ingestion.timing import Budget, TimeoutException
 
@@ -182,7 +183,7 @@ def add_arguments(parser: argparse.ArgumentParser, several_datasets: bool = Fals
                         help="dataset folder NAME/ (holding NAME.data/)")
     parser.add_argument("--code-dir", default=".", help="folder holding the submission's model.py (default: .)")
     parser.add_argument("--output", required=True, help="folder for NAME.predict_K, start.txt and end.txt")
-    parser.add_argument("--time-budget", type=float, default=None,
+    parser.add_argument("--time-budget", type=positive_float, default=None,
                         help=f"seconds; overrides meta.json's time_budget (default: meta.json's, "
                              f"else {DEFAULT_TIME_BUDGET:g})")
 

@@ -31,6 +31,8 @@ def normalized_auc(solution: np.ndarray, prediction: np.ndarray) -> float:
 
 def transform_time(seconds: float, time_budget: float, t0: float = T0) -> float:
     """t~ = log(1 + t/t0) / log(1 + T/t0), mapping [0, T] onto [0, 1]."""
+    if not time_budget > 0:
+        raise ScoringError(f"the time budget must be positive, got {time_budget:g} s")
     return math.log1p(seconds / t0) / math.log1p(time_budget / t0)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from autospeech.cli import positive_float
 from ingestion.dataset import load_labels
 from ingestion.records import read_end_record, read_start_record
 from scoring.metrics import ScoringError, area_under_learning_curve, normalized_auc, transform_time
@@ -107,7 +108,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--solution", required=True, help="test solution file NAME/NAME.solution")
     parser.add_argument("--output", default=None, help="folder for scores.txt and the report "
                                                        "(default: the predictions folder)")
-    parser.add_argument("--time-budget", type=float, default=None,
+    parser.add_argument("--time-budget", type=positive_float, default=None,
                         help="seconds; overrides the budget recorded in start.txt")
 
 

@@ -125,6 +125,12 @@ def test_wheel_holds_the_packages_model_module_and_pretrained_weights(tmp_path):
 @pytest.mark.parametrize("argv, message", [
     (["convert", "in", "--output", "out", "--test-fraction", "1.5"], "--test-fraction: must be in [0, 1), got 1.5"),
     (["predict", "in.wav", "--model-dir", "m", "--batch-files", "0"], "--batch-files: must be at least 1, got 0"),
+    (["score", "--predictions", "p", "--solution", "s", "--time-budget", "0"],
+     "--time-budget: must be a positive number, got 0"),
+    (["run", "--dataset", "d", "--output", "o", "--time-budget", "-5"],
+     "--time-budget: must be a positive number, got -5"),
+    (["fit", "--dataset", "d", "--model-dir", "m", "--time-budget", "inf"],
+     "--time-budget: must be a positive number, got inf"),
 ])
 def test_out_of_range_options_are_usage_errors(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import pytest
 
+from autospeech.cli import run_command
 from autospeech.config import ModelConfig
 from autospeech.network import load_pretrained
-from autospeech.cli import run_command
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 
@@ -48,3 +49,12 @@ def test_pretrain_reports_a_missing_dataset(tmp_path, capsys):
     argv = ["--dataset", str(tmp_path / "absent"), "--epochs", "1", "--out", str(tmp_path)]
     assert run_command("autospeech.pretrain", argv, prog="pretrain") == 2
     assert capsys.readouterr().err == f"pretrain: error: dataset folder not found: {tmp_path / 'absent'}\n"
+
+
+@pytest.mark.parametrize("option", ["--epochs", "--checkpoint-every"])
+def test_pretrain_rejects_non_positive_counts(tmp_path, capsys, option):
+    argv = ["--dataset", str(tmp_path), "--epochs", "1", "--out", str(tmp_path), option, "0"]
+    with pytest.raises(SystemExit) as exit_info:
+        run_command("autospeech.pretrain", argv, prog="pretrain")
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.strip().endswith(f"{option}: must be at least 1, got 0")

@@ -52,6 +52,11 @@ def test_transform_time_maps_budget_to_one():
     assert transform_time(60, 1800) == pytest.approx(math.log(2) / LN31)
 
 
+def test_non_positive_time_budget_is_a_scoring_error():
+    with pytest.raises(ScoringError, match="must be positive, got 0 s"):
+        transform_time(10, 0)
+
+
 def test_class_without_positives_is_skipped():
     # Column 0 ranks perfectly (AUC 1); column 1: positives 0.4, 0.6 against negatives 0.3, 0.5 win 3 of 4
     # pairs (AUC 0.75); column 2 has no positive and is skipped: AUC = 0.875, 2·AUC − 1 = 0.75.

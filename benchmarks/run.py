@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from autospeech.cli import positive_float
-from ingestion.dataset import find_data_dir, load_metadata, solution_path
+from ingestion.dataset import DatasetError, find_data_dir, load_metadata, solution_path
 from ingestion.records import RecordError
 from scoring.score import score_predictions, write_score_outputs
 
@@ -69,10 +70,20 @@ def ingest_in_subprocess(dataset_dir: Path, code_dir: Path, output_dir: Path,
     return process.returncode, usage.ru_maxrss / 1024  # Linux reports ru_maxrss in KiB
 
 
+def check_dataset(dataset_dir: Path) -> None:
+    """Raise DatasetError unless ``dataset_dir`` has readable metadata and a test solution to score against."""
+    _, data_dir = find_data_dir(dataset_dir)
+    load_metadata(data_dir)
+    if not solution_path(dataset_dir).is_file():
+        raise DatasetError(f"missing solution file: {solution_path(dataset_dir)}")
+
+
 def benchmark(dataset_dir: Path, model: str, output_dir: Path, time_budget: float | None) -> BenchmarkRow:
-    """Ingest and score one dataset with one model variant."""
+    """Ingest and score one dataset with one model variant; ``output_dir`` is emptied first, so an earlier
+    run's files are never scored."""
     name, data_dir = find_data_dir(dataset_dir)
     classes = load_metadata(data_dir)["class_num"]
+    shutil.rmtree(output_dir, ignore_errors=True)
     exit_code, peak_rss = ingest_in_subprocess(dataset_dir, MODELS[model], output_dir, time_budget)
     try:
         scores = score_predictions(output_dir, solution_path(dataset_dir))
@@ -121,10 +132,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    """Run every dataset × model, then print the table. A missing or unreadable dataset raises DatasetError,
-    which the command line reports as one line with exit code 2."""
-    rows = [benchmark(Path(args.data_root) / dataset, model, Path(args.output) / dataset / model, args.budget)
-            for dataset in args.datasets for model in args.models]
+    """Check every dataset, run every dataset × model (a line on stderr as each finishes), then print the table.
+    A missing or unreadable dataset raises DatasetError before anything runs; the command line reports it as
+    one line with exit code 2."""
+    datasets = [Path(args.data_root) / dataset for dataset in args.datasets]
+    for dataset_dir in datasets:
+        check_dataset(dataset_dir)
+    rows = []
+    for dataset_dir in datasets:
+        for model in args.models:
+            rows.append(benchmark(dataset_dir, model, Path(args.output) / dataset_dir.name / model, args.budget))
+            print("finished: " + " ".join(rows[-1].cells()), file=sys.stderr, flush=True)
     print(format_table(rows, markdown=args.output_markdown))
     return 0
 

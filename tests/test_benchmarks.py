@@ -7,8 +7,8 @@ import argparse
 import numpy as np
 import pytest
 
-from benchmarks.run import MODELS, BenchmarkRow, comma_list, format_table, main
-from ingestion.dataset import solution_path
+from benchmarks.run import MODELS, BenchmarkRow, benchmark, comma_list, format_table, main
+from ingestion.dataset import DatasetError, solution_path
 from ingestion.ingestion import run_ingestion
 from scoring.score import score_predictions
 
@@ -35,6 +35,20 @@ def test_benchmark_table_from_a_real_run(make_dataset, tmp_path, capsys):
     assert cells[:3] == ["tiny", "3", "mfcc_logreg"] and cells[6] == "2" and cells[-1] == "ok"
     assert 0 < float(cells[7]) < 100_000  # peak RSS of the ingestion process, in MB
     assert (tmp_path / "bench" / "tiny" / "mfcc_logreg" / "detailed_results.html").exists()
+
+
+def test_earlier_run_is_not_scored_and_datasets_are_checked_first(make_dataset, tmp_path):
+    make_dataset(name="tiny")
+    stale = tmp_path / "bench" / "tiny" / "mfcc_logreg"
+    stale.mkdir(parents=True)
+    (stale / "start.txt").write_text("task_name: tiny\ntime_budget: 60\nstart_time: 0\n0: 1.0\n")
+    row = benchmark(tmp_path / "tiny", "mfcc_logreg", stale, 60.0)
+    assert row.success and row.rounds == 2  # this run's two predictions, not the stale record's one
+    args = argparse.Namespace(budget=60.0, datasets=["tiny", "absent"], models=["mfcc_logreg"],
+                              data_root=str(tmp_path), output=str(tmp_path / "second"), output_markdown=False)
+    with pytest.raises(DatasetError, match="absent"):
+        main(args)
+    assert not (tmp_path / "second").exists()  # nothing ran before the missing dataset was found
 
 
 def test_markdown_table():

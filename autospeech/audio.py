@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 
@@ -24,11 +22,3 @@ def fit_length(waveform: np.ndarray, length: int) -> np.ndarray:
     if clip.size < length:
         clip = np.tile(clip, -(-length // clip.size))
     return clip[:length]
-
-
-def stack_clips(waveforms: Sequence[np.ndarray], length: int) -> np.ndarray:
-    """An array (len(waveforms), length) of sanitised fixed-length clips."""
-    batch = np.zeros((len(waveforms), length), dtype=np.float32)
-    for row, waveform in enumerate(waveforms):
-        batch[row] = fit_length(waveform, length)
-    return batch

@@ -54,7 +54,7 @@ class ModelConfig:
 
     # --- optimiser (DESIGN: SGD lr 0.01, momentum 0.9, Keras-2 decay 1e-6; categorical cross-entropy) ---
     learning_rate: float = 0.01  # DESIGN
-    momentum: float = 0.9  # DESIGN (pretraining on data01 used 0.0, see autospeech.pretrain)
+    momentum: float = 0.9  # DESIGN (Kon's data01 checkpoint used 0; ours 0.9 too, see autospeech.pretrain)
     lr_decay: float = 1e-6  # DESIGN: Keras 2 `decay`: lr / (1 + decay × iterations)
     batch_size: int = 32  # DESIGN
 

@@ -124,11 +124,10 @@ class Model:
                 raise FileNotFoundError(f"not a saved autospeech model: {path} is missing")
         try:
             settings = json.loads(settings_path.read_text())
-            config = ModelConfig.from_dict(settings["config"])
-            metadata = settings["metadata"]
-        except (json.JSONDecodeError, KeyError, TypeError) as error:
-            raise ValueError(f"invalid saved-model settings {settings_path}: {error}") from error
-        model = cls(metadata, config)
+            metadata = {**settings["metadata"], "class_num": settings["class_num"]}
+            model = cls(metadata, ModelConfig.from_dict(settings["config"]))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"invalid saved-model settings {settings_path}: {error!r}") from error
         model.network = keras.models.load_model(classifier_path, compile=False)
         model.done_training = True
         return model
@@ -145,7 +144,6 @@ class Model:
         reserve = self.config.stop_fraction * self.time_budget
         if self._train_set is None:
             self._prepare(dataset)
-        first_call = self.rounds == 0
         while True:
             if end - time.monotonic() <= reserve:
                 logger.info("done: %.1f s left, at most %.3g x the time budget", end - time.monotonic(),
@@ -162,7 +160,7 @@ class Model:
             improved = score is None or self.best_score is None or score > self.best_score
             if improved and score is not None:
                 self.best_score = score
-            if improved or first_call:
+            if improved:  # always true in the first round: there is no best score yet
                 break
         left_after_test = end - time.monotonic() - self._safety(self._estimate_test_seconds())
         if left_after_test <= reserve:

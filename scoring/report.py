@@ -48,11 +48,12 @@ def write_detailed_results(result: ScoreResult, curve: Path, path: Path) -> Path
         f"<tr><td>{p.index}</td><td>{p.time:.2f}</td><td>{p.transformed_time:.4f}</td><td>{p.score:.4f}</td>"
         f"<td>{'yes' if p.counted else 'no (after the budget)'}</td></tr>" for p in result.predictions)
     name = html.escape(result.task_name)
+    outcome = {True: "succeeded", False: "failed", None: "unfinished (no end.txt)"}[result.ingestion_success]
     path.write_text(f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{name}: detailed results</title></head>
 <body>
 <h1>{name}: ALC {result.alc:.4f}</h1>
-<p>Time budget {result.time_budget:g} s, ingestion duration {result.duration:.2f} s.</p>
+<p>Time budget {result.time_budget:g} s, ingestion duration {result.duration:.2f} s, ingestion {outcome}.</p>
 <img src="data:image/png;base64,{image}" alt="learning curve">
 <table border="1" cellpadding="4">
 <tr><th>K</th><th>time (s)</th><th>transformed time</th><th>2·AUC − 1</th><th>counted</th></tr>

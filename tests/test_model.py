@@ -1,4 +1,5 @@
-"""The Model: training rounds, the budget rules, test-time augmentation, save/load, and a harness run."""
+"""The Model: training rounds, the budget rules, test-time augmentation and save/load (harness run:
+test_model_ingestion.py)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def trained(pretrained, data):
 
 
 def test_first_train_call_returns_after_one_round_of_five_epochs(trained):
-    # 18 clips: 16 train, 2 validation → one (short) batch per epoch, so 5 optimiser steps in one round.
+    # 18 clips: 15 train, 3 validation → one (short) batch per epoch, so 5 optimiser steps in one round.
     assert trained.rounds == 1 and not trained.done_training
     assert int(trained.network.optimizer.iterations) == 5
 

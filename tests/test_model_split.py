@@ -38,6 +38,14 @@ def test_fewer_than_64_clips_and_tiny_datasets_split():
     assert (list(train), list(validation)) == ([0, 1], [])
 
 
+def test_small_classes_still_give_one_validation_clip():
+    # round(0.1 × 5) = 0, but every class with two or more clips lends one, so validation covers each class.
+    labels = one_hot([0] * 5 + [1] * 2 + [2] * 30, 3)
+    train, validation = stratified_split(labels, 0.1, seed=0)
+    np.testing.assert_array_equal(labels[validation].sum(axis=0), [1, 1, 3])
+    np.testing.assert_array_equal(labels[train].sum(axis=0), [4, 1, 27])
+
+
 def test_split_rejects_non_2d_labels():
     with pytest.raises(ValueError, match="one-hot"):
         stratified_split(np.zeros(5), 0.1, seed=0)

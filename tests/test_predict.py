@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 
@@ -105,6 +106,13 @@ def test_predict_rejects_a_missing_model_or_mismatched_class_names(fitted, capsy
     (wrong / CLASS_NAMES_FILE).write_text("a\nb\nc\n")
     assert main(["predict", "--model-dir", str(wrong), audio]) == 2
     assert "class_names.txt has 3 names, the model has 2 classes" in capsys.readouterr().err
+    broken = root / "broken_settings"
+    shutil.copytree(root / "model", broken)
+    settings = json.loads((broken / "model.json").read_text())
+    del settings["class_num"]
+    (broken / "model.json").write_text(json.dumps(settings))
+    assert main(["predict", "--model-dir", str(broken), audio]) == 2
+    assert f"error: invalid saved-model settings {broken / 'model.json'}: KeyError('class_num')" in capsys.readouterr().err
     assert main(["predict", "--model-dir", str(root / "model"), str(root / "absent.wav")]) == 2
     assert f"no such file or folder: {root / 'absent.wav'}" in capsys.readouterr().err
 

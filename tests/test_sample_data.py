@@ -9,11 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from ingestion.dataset import SAMPLE_RATE, load_dataset
 import soundfile
 
 from ingestion.audio_files import read_audio
+from ingestion.dataset import SAMPLE_RATE, load_dataset
 from sample_data.audio import content_hash, crop, mix
 from sample_data.build import add_arguments, decode_unique, main, select_clips
 from sample_data.clips import Clip, piece_names

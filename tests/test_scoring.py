@@ -125,6 +125,10 @@ def test_score_outputs(tmp_path, solution_file):
     page = report.read_text()
     assert 'src="data:image/png;base64,' in page
     assert "<td>0</td><td>60.00</td><td>0.2018</td><td>1.0000</td>" in page
+    assert "ingestion succeeded." in page
+    (run / "end.txt").unlink()  # ingestion still running, or killed before writing it
+    assert "ingestion unfinished (no end.txt)." in write_score_outputs(score_predictions(run, solution_file),
+                                                                       tmp_path / "unfinished").read_text()
 
 
 def test_prediction_with_wrong_rows_names_both_files(tmp_path, solution_file):

@@ -232,6 +232,8 @@ def save_dataset(dataset_dir: str | Path, name: str, train_x: list[np.ndarray], 
 
     ``formats`` chooses the waveform files: "npz" (safe), "pkl" (official) or both.
     """
+    if class_names is not None and len(class_names) != train_y.shape[1]:
+        raise ValueError(f"{len(class_names)} class names for {train_y.shape[1]} classes")
     root = Path(dataset_dir) / name
     data_dir = root / f"{name}.data"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -246,7 +248,5 @@ def save_dataset(dataset_dir: str | Path, name: str, train_x: list[np.ndarray], 
     np.savetxt(data_dir / "train.solution", train_y, fmt="%d")
     np.savetxt(root / f"{name}.solution", test_y, fmt="%d")
     if class_names is not None:
-        if len(class_names) != train_y.shape[1]:
-            raise ValueError(f"{len(class_names)} class names for {train_y.shape[1]} classes")
         (data_dir / "class_names.txt").write_text("".join(f"{label}\n" for label in class_names))
     return root

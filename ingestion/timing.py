@@ -16,7 +16,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-
 REPEAT_SECONDS = 0.5  # ours: interval of the repeated alarm once the limit has passed
 
 

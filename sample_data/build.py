@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ingestion.dataset import SAMPLE_RATE, save_dataset
 from ingestion.audio_files import AudioFileError
+from ingestion.dataset import SAMPLE_RATE, save_dataset
 from sample_data.audio import content_hash, crop
 from sample_data.clips import Clip
 from sample_data.debs import PackageError
@@ -136,25 +136,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Build the chosen datasets. Unknown names, a package that cannot be fetched, undecodable audio or an
+    impossible split raise ValueError naming it; the command line reports that as one line with exit code 2."""
     names = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = [name for name in names if name not in RECIPES]
     if unknown:
-        print(f"error: unknown dataset(s) in --only: {', '.join(unknown)} (known: {', '.join(RECIPES)})",
-              file=sys.stderr)
-        return 2
+        raise ValueError(f"unknown dataset(s) in --only: {', '.join(unknown)} (known: {', '.join(RECIPES)})")
     for name in names:
         start = time.monotonic()
         try:
             info = build_dataset(RECIPES[name], args.out, args.cache, args.small, args.seed)
         except (PackageError, AudioFileError, SplitError) as error:
-            print(f"error: {name}: {error}", file=sys.stderr)
-            return 1
+            raise ValueError(f"{name}: {error}") from error
         print(f"{name}: {len(info['classes'])} classes, {info['train_num']} train / {info['test_num']} test, "
               f"{info['total_seconds']:.0f} s audio, built in {time.monotonic() - start:.0f} s", flush=True)
     return 0
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    sys.exit(main(parser.parse_args()))
+    from autospeech.cli import run_command
+
+    sys.exit(run_command("sample_data.build", prog="python -m sample_data.build"))

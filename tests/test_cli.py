@@ -5,11 +5,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import tomllib
 import zipfile
 
 import pytest
 import soundfile
+import tomllib
 from conftest import REPOSITORY, real_clips_by_class
 
 from autospeech.cli import SUBCOMMANDS, main, run_command

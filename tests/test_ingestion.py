@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from ingestion import run_local
-from ingestion.dataset import DatasetError, load_dataset, solution_path
+from ingestion.dataset import DatasetError, load_dataset, save_dataset, solution_path
 from ingestion.ingestion import check_prediction, resolve_time_budget, run_ingestion
 from ingestion.records import read_end_record, read_start_record
 from ingestion.submission import IngestionError, load_model_class
@@ -260,3 +260,11 @@ def test_run_local_several_datasets_each_to_its_folder(make_dataset, tmp_path, c
     for name in ("alpha", "beta"):
         assert (tmp_path / "runs" / name / f"{name}.predict_0").exists()
         assert (tmp_path / "runs" / name / "scores.txt").exists()
+
+
+def test_save_dataset_checks_class_names_before_writing_anything(tmp_path):
+    labels = np.eye(3, dtype=int)
+    clips = [np.zeros(160, np.float32)] * 3
+    with pytest.raises(ValueError, match="2 class names for 3 classes"):
+        save_dataset(tmp_path, "named", clips, labels, clips, labels, class_names=["a", "b"])
+    assert not (tmp_path / "named").exists()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import csv
 from collections import Counter
 from pathlib import Path
@@ -11,10 +10,11 @@ import numpy as np
 import pytest
 import soundfile
 
+from autospeech.cli import run_command
 from ingestion.audio_files import read_audio
 from ingestion.dataset import SAMPLE_RATE, load_dataset
 from sample_data.audio import content_hash, crop, mix
-from sample_data.build import add_arguments, decode_unique, main, select_clips
+from sample_data.build import decode_unique, select_clips
 from sample_data.clips import Clip, piece_names
 from sample_data.recipes import RECIPES, Recipe
 from sample_data.split import SplitError, cap_per_class, split_by_group
@@ -157,7 +157,5 @@ def test_versions_of_a_music_piece_share_a_group():
 
 
 def test_cli_rejects_unknown_dataset_names(capsys):
-    parser = argparse.ArgumentParser()
-    add_arguments(parser)
-    assert main(parser.parse_args(["--only", "data99"])) == 2
-    assert "data99" in capsys.readouterr().err
+    assert run_command("sample_data.build", ["--only", "data99"], prog="build") == 2
+    assert capsys.readouterr().err.startswith("build: error: unknown dataset(s) in --only: data99 (known: data01")

@@ -80,6 +80,16 @@ def test_done_training_once_an_eighth_of_the_budget_remains(pretrained, data):
     assert model.test(test).shape == (len(test), CLASSES)  # it still predicts
 
 
+def test_rounds_continue_while_validation_does_not_improve(pretrained, data):
+    train, labels, _ = data
+    model = Model(metadata(time_budget=40), small_config(pretrained))
+    model.train((train, labels), remaining_time_budget=40)
+    assert model.rounds == 1 and not model.done_training  # the first round always returns
+    model.best_score = 1.0  # 2·AUC − 1 never exceeds 1: no later round can improve on it
+    model.train((train, labels), remaining_time_budget=14)  # rounds run until only 0.125 × 40 = 5 s are left
+    assert model.rounds > 2 and model.done_training
+
+
 def test_train_stops_before_the_deadline(pretrained, data):
     # A round of 1000 epochs cannot fit in 15 s: fitting stops early and leaves time for the test call.
     train, labels, _ = data

@@ -20,6 +20,7 @@ from ingestion.audio_files import read_audio
 from ingestion.convert import convert
 from ingestion.dataset import SAMPLE_RATE
 from ingestion.records import START_RECORD
+from scoring.score import score_predictions
 
 FIT_BUDGET = 15.0  # seconds: a few rounds on 6 clips on 2 CPU cores (the model stops at 1/8 left)
 SCRATCH = ModelConfig(pretrained_weights=None)  # tests must not depend on the pretrained weights being built
@@ -49,7 +50,8 @@ def test_fit_saves_the_model_with_class_names_and_scores_its_run(fitted):
     assert (model_dir / CLASS_NAMES_FILE).read_text() == "high\nlow\n"
     assert result.run.prediction_times and (model_dir / PREDICTIONS_FOLDER / START_RECORD).exists()
     assert len(result.score.predictions) == len(result.run.prediction_times)
-    assert -1.0 <= result.score.alc <= 1.0
+    rescored = score_predictions(model_dir / PREDICTIONS_FOLDER, root / "data" / "two" / "two.solution")
+    assert result.score.alc == rescored.alc and result.score.time_budget == FIT_BUDGET  # its own run, its budget
     assert f"saved the model to {model_dir} after {len(result.run.prediction_times)} prediction" in format_fit(result)
 
 

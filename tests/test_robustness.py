@@ -19,6 +19,7 @@ from ingestion.audio_files import AudioFileError
 from ingestion.convert import convert
 from ingestion.dataset import SAMPLE_RATE, DatasetError, load_dataset, save_dataset
 from ingestion.ingestion import run_ingestion
+from ingestion.records import read_end_record
 from scoring.score import score_predictions
 
 HARNESS_BUDGET = 120.0  # seconds: ample for one round of the real model, even on a busy machine
@@ -89,7 +90,9 @@ def test_every_prediction_of_an_extreme_clip_is_a_probability_row(extreme_run, k
 def test_a_budget_smaller_than_one_epoch_ends_cleanly(tmp_path, one_round_code_dir):
     dataset = make_tiny_dataset(tmp_path, n_classes=2, clips_per_class=4, test_per_class=1)
     result = run_ingestion(dataset, one_round_code_dir, tmp_path / "out", time_budget=TINY_BUDGET)
-    assert result.success or "exceeded the time budget" in result.error
+    assert result.timed_out and not result.success and "exceeded the time budget" in result.error
+    end = read_end_record(tmp_path / "out")
+    assert not end.ingestion_success and "exceeded the time budget" in end.error
     for path in result.prediction_paths:  # whatever was written stays valid and scorable
         assert np.loadtxt(path, ndmin=2).shape == (2, 2)
     scores = score_predictions(tmp_path / "out", dataset / "tiny.solution")

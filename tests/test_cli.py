@@ -86,8 +86,8 @@ def test_pyproject_installs_the_console_script_and_reads_requirements():
     assert project["tool"]["pytest"]["ini_options"]["pythonpath"] == ["."]
 
 
-PACKAGED = ("pyproject.toml", "requirements.txt", "model.py", "autospeech", "ingestion", "scoring", "benchmarks",
-            "pretrained")
+PACKAGED = ("pyproject.toml", "requirements.txt", "README.md", "model.py", "autospeech", "ingestion", "scoring",
+            "benchmarks", "pretrained")
 
 
 def test_wheel_holds_the_packages_model_module_and_pretrained_weights(tmp_path):

@@ -17,7 +17,7 @@ from pathlib import Path
 from autospeech.cli import positive_float
 from autospeech.config import ModelConfig
 from ingestion.dataset import find_data_dir, load_dataset, solution_path
-from ingestion.ingestion import IngestionResult, configure_logging, resolve_time_budget, run_model
+from ingestion.ingestion import IngestionResult, configure_logging, model_metadata, run_model
 from scoring.score import ScoreResult, score_predictions
 
 PREDICTIONS_FOLDER = "predictions"
@@ -43,8 +43,8 @@ def fit(dataset_dir: str | Path, model_dir: str | Path, time_budget: float | Non
     dataset = load_dataset(dataset_dir)
     from autospeech.model import Model  # imports TensorFlow: only once the dataset has loaded
 
-    budget_seconds = resolve_time_budget(dataset.metadata, time_budget)
-    model = Model({**dataset.metadata, "time_budget": budget_seconds}, config)
+    budget_seconds, metadata = model_metadata(dataset, time_budget)
+    model = Model(metadata, config)
     model_dir = Path(model_dir)
     run = run_model(model, dataset, model_dir / PREDICTIONS_FOLDER, budget_seconds, MODEL_CODE_DIR)
     if model.network is None:

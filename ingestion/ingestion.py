@@ -70,6 +70,13 @@ def resolve_time_budget(metadata: dict, time_budget: float | None) -> float:
     return float(from_meta) if from_meta is not None else DEFAULT_TIME_BUDGET
 
 
+def model_metadata(dataset: Dataset, time_budget: float | None) -> tuple[float, dict]:
+    """The budget in force (:func:`resolve_time_budget`) and the metadata the model gets: meta.json with
+    ``time_budget`` set to that budget."""
+    budget_seconds = resolve_time_budget(dataset.metadata, time_budget)
+    return budget_seconds, {**dataset.metadata, "time_budget": budget_seconds}
+
+
 def check_prediction(prediction: object, shape: tuple[int, int], code_dir: Path) -> np.ndarray:
     """Return ``prediction`` as a float array, or raise IngestionError unless it is finite with ``shape``."""
     try:
@@ -112,8 +119,7 @@ def run_ingestion(dataset_dir: str | Path, code_dir: str | Path, output_dir: str
     dataset = load_dataset(dataset_dir)
     code_dir = Path(code_dir).resolve()
     model_class = load_model_class(code_dir)
-    budget_seconds = resolve_time_budget(dataset.metadata, time_budget)
-    metadata = {**dataset.metadata, "time_budget": budget_seconds}
+    budget_seconds, metadata = model_metadata(dataset, time_budget)
     try:
         model = model_class(metadata)
     except Exception as error:

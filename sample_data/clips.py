@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingestion.audio_files import read_audio
+from ingestion.audio_files import AUDIO_SUFFIXES, read_audio
 from sample_data.audio import duration_seconds, mix
 from sample_data.debs import Package
 
@@ -23,9 +23,6 @@ class Clip:
     source: str
     group: str
     load: Callable[[], np.ndarray] = field(compare=False, repr=False)
-
-
-AUDIO_SUFFIXES = (".ogg", ".opus", ".wav", ".flac")
 
 
 def audio_files(package: Package, pattern: str) -> list[Path]:

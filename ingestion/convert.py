@@ -141,6 +141,7 @@ def split_warnings(labels: list[str], is_test: np.ndarray, class_names: list[str
 
 
 def one_hot(labels: list[str], class_names: list[str]) -> np.ndarray:
+    """Rows of 0/1 with a 1 in column K for a clip labelled ``class_names[K]``."""
     index = {name: k for k, name in enumerate(class_names)}
     rows = np.zeros((len(labels), len(class_names)), dtype=np.int64)
     rows[np.arange(len(labels)), [index[label] for label in labels]] = 1

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ingestion.audio_files import AudioFileError
+from ingestion.convert import one_hot
 from ingestion.dataset import SAMPLE_RATE, save_dataset
 from sample_data.audio import content_hash, crop
 from sample_data.clips import Clip
@@ -111,15 +112,13 @@ def build_dataset(recipe: Recipe, out: Path, cache: Path, small: bool, seed: int
                           recipe.test_fraction, seed)
     for item, test in zip(selected, mask):
         item.test = bool(test)
-    selected = [s for s in selected if not s.test] + [s for s in selected if s.test]
-    classes = sorted({s.clip.label for s in selected})
-    onehot = np.eye(len(classes), dtype=int)
     train = [s for s in selected if not s.test]
     test = [s for s in selected if s.test]
-    save_dataset(out, recipe.name, [s.waveform for s in train],
-                 onehot[[classes.index(s.clip.label) for s in train]], [s.waveform for s in test],
-                 onehot[[classes.index(s.clip.label) for s in test]], time_budget=TIME_BUDGET,
-                 formats=("npz",), compress=small, class_names=classes)
+    selected = train + test
+    classes = sorted({s.clip.label for s in selected})
+    save_dataset(out, recipe.name, [s.waveform for s in train], one_hot([s.clip.label for s in train], classes),
+                 [s.waveform for s in test], one_hot([s.clip.label for s in test], classes),
+                 time_budget=TIME_BUDGET, formats=("npz",), compress=small, class_names=classes)
     write_manifest(out / "manifests" / f"{recipe.name}.csv", recipe.name, selected)
     info = summary(recipe, packages, classes, selected)
     (out / "manifests" / f"{recipe.name}.json").write_text(json.dumps(info, indent=1) + "\n")

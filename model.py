@@ -1,5 +1,5 @@
-"""Platform entry point: the AutoSpeech 2019 ``Model`` (see autospeech/model.py)."""
+"""Platform entry point: the AutoSpeech 2019 ``Model`` (see autospeech_model/model.py)."""
 
-from autospeech.model import Model
+from autospeech_model.model import Model
 
 __all__ = ["Model"]

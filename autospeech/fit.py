@@ -14,8 +14,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from autospeech.cli import positive_float
-from autospeech.config import ModelConfig
+from ingestion.command import positive_float
+from autospeech_model.config import ModelConfig
 from ingestion.dataset import find_data_dir, load_dataset, solution_path
 from ingestion.ingestion import IngestionResult, configure_logging, model_metadata, run_model
 from scoring.score import ScoreResult, score_predictions
@@ -41,7 +41,7 @@ def fit(dataset_dir: str | Path, model_dir: str | Path, time_budget: float | Non
     Raises ValueError when the run ended before the model built a classifier (nothing to save).
     """
     dataset = load_dataset(dataset_dir)
-    from autospeech.model import Model  # imports TensorFlow: only once the dataset has loaded
+    from autospeech_model.model import Model  # imports TensorFlow: only once the dataset has loaded
 
     budget_seconds, metadata = model_metadata(dataset, time_budget)
     model = Model(metadata, config)

@@ -20,8 +20,8 @@ from typing import TextIO
 
 import numpy as np
 
-from autospeech.cli import positive_int
-from ingestion.audio_files import AudioFileError, find_audio_files, read_audio
+from ingestion.command import positive_int
+from autospeech.audio_files import AudioFileError, find_audio_files, read_audio
 from ingestion.dataset import DatasetError, load_class_names
 
 DEFAULT_BATCH_FILES = 64
@@ -81,7 +81,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Classify the inputs; bad input raises DatasetError/ValueError/OSError (one line from the CLI)."""
-    from autospeech.model import Model  # imports TensorFlow: only once the arguments are parsed
+    from autospeech_model.model import Model  # imports TensorFlow: only once the arguments are parsed
 
     files = find_audio_files(args.inputs)
     if not files:

@@ -33,13 +33,13 @@ import librosa
 import numpy as np
 import tensorflow as tf
 
-from autospeech.augment import steps_per_epoch, training_dataset
-from autospeech.cli import positive_int
-from autospeech.config import ModelConfig
-from autospeech.features import build_frontend, extract_features
-from autospeech.network import build_network, compile_network, make_optimizer
-from autospeech.split import stratified_split
-from autospeech.training import predict_crops
+from autospeech_model.augment import steps_per_epoch, training_dataset
+from ingestion.command import positive_int
+from autospeech_model.config import ModelConfig
+from autospeech_model.features import build_frontend, extract_features
+from autospeech_model.network import build_network, compile_network, make_optimizer
+from autospeech_model.split import validation_split
+from autospeech_model.training import predict_crops
 from ingestion.dataset import find_data_dir, load_dataset
 
 CARD_FILE = "card.json"
@@ -115,7 +115,7 @@ def main(args: argparse.Namespace) -> int:
     tf.config.experimental.enable_op_determinism()
     config = ModelConfig(seed=args.seed, pretrained_weights=None, momentum=args.momentum)
     features = extract_features(build_frontend(config), dataset.train_x, config)
-    train_index, validation_index = stratified_split(dataset.train_y, config.validation_fraction, config.seed)
+    train_index, validation_index = validation_split(dataset.train_y, config.validation_fraction, config.seed)
     train = (features[train_index], dataset.train_y[train_index])
     validation = (features[validation_index], dataset.train_y[validation_index])
     class_num = dataset.train_y.shape[1]
@@ -145,6 +145,6 @@ def main(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    from autospeech.cli import run_command
+    from ingestion.command import run_command
 
     sys.exit(run_command("autospeech.pretrain", prog="python -m autospeech.pretrain"))

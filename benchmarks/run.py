@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from autospeech.cli import positive_float
+from ingestion.command import positive_float
 from ingestion.dataset import DatasetError, find_data_dir, load_metadata, solution_path
 from ingestion.records import RecordError
 from scoring.score import score_predictions, write_score_outputs
@@ -148,6 +148,6 @@ def main(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    from autospeech.cli import run_command
+    from ingestion.command import run_command
 
     sys.exit(run_command("benchmarks.run", prog="python -m benchmarks.run"))

@@ -2,6 +2,6 @@
 
 import sys
 
-from autospeech.cli import run_command
+from ingestion.command import run_command
 
 sys.exit(run_command("ingestion.ingestion", prog="python -m ingestion"))

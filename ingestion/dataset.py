@@ -108,6 +108,14 @@ def load_labels(path: Path, class_num: int | None, rows: int | None = None) -> n
     return labels
 
 
+def one_hot(labels: list[str], class_names: list[str]) -> np.ndarray:
+    """Rows of 0/1 with a 1 in column K for a clip labelled ``class_names[K]``."""
+    index = {name: k for k, name in enumerate(class_names)}
+    rows = np.zeros((len(labels), len(class_names)), dtype=np.int64)
+    rows[np.arange(len(labels)), [index[label] for label in labels]] = 1
+    return rows
+
+
 def check_one_hot(labels: np.ndarray, path: Path) -> np.ndarray:
     """Return ``labels`` if every row holds exactly one 1 (AutoSpeech is single-label), else raise naming ``path``."""
     sums = labels.sum(axis=1)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autospeech.cli import positive_float
+from ingestion.command import positive_float
 from ingestion.dataset import Dataset, load_dataset
 from ingestion.records import END_RECORD, START_RECORD, EndRecord, StartRecord
 from ingestion.submission import IngestionError, load_model_class
@@ -184,14 +184,20 @@ def configure_logging() -> None:
 
 
 def add_arguments(parser: argparse.ArgumentParser, several_datasets: bool = False) -> None:
-    """Options --dataset, --code-dir, --output, --time-budget (``several_datasets``: --dataset takes 1 or more)."""
-    parser.add_argument("--dataset", required=True, nargs="+" if several_datasets else None,
-                        help="dataset folder NAME/ (holding NAME.data/)")
-    parser.add_argument("--code-dir", default=".", help="folder holding the submission's model.py (default: .)")
-    parser.add_argument("--output", required=True, help="folder for NAME.predict_K, start.txt and end.txt")
-    parser.add_argument("--time-budget", type=positive_float, default=None,
+    """Options --dataset, --code-dir, --output, --time-budget (``several_datasets``: --dataset takes 1 or more),
+    each also under the official kit's spelling (--dataset_dir=, --code_dir=, --output_dir=, --time_budget=);
+    the kit's --ingestion_program_dir and --score_dir are accepted and unused."""
+    parser.add_argument("--dataset", "--dataset_dir", dest="dataset", required=True,
+                        nargs="+" if several_datasets else None, help="dataset folder NAME/ (holding NAME.data/)")
+    parser.add_argument("--code-dir", "--code_dir", dest="code_dir", default=".",
+                        help="folder holding the submission's model.py (default: .)")
+    parser.add_argument("--output", "--output_dir", dest="output", required=True,
+                        help="folder for NAME.predict_K, start.txt and end.txt")
+    parser.add_argument("--time-budget", "--time_budget", dest="time_budget", type=positive_float, default=None,
                         help=f"seconds; overrides meta.json's time_budget (default: meta.json's, "
                              f"else {DEFAULT_TIME_BUDGET:g})")
+    for unused in ("--ingestion_program_dir", "--score_dir"):
+        parser.add_argument(unused, help="accepted for the official kit's command line; not used")
 
 
 def main(args: argparse.Namespace) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from ingestion.audio_files import AudioFileError
+from autospeech.audio_files import AudioFileError
 from ingestion.dataset import SAMPLE_RATE
 
 

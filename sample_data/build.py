@@ -20,14 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ingestion.audio_files import AudioFileError
-from ingestion.convert import one_hot
-from ingestion.dataset import SAMPLE_RATE, save_dataset
+from autospeech.audio_files import AudioFileError
+from ingestion.dataset import SAMPLE_RATE, one_hot, save_dataset
 from sample_data.audio import content_hash, crop
 from sample_data.clips import Clip
 from sample_data.debs import PackageError
 from sample_data.recipes import RECIPES, Recipe
-from sample_data.split import SplitError, cap_per_class, split_by_group
+from sample_data.selection import SplitError, cap_per_class, split_by_group
 
 TIME_BUDGET = 1800  # seconds, as in the official datasets' meta.json
 SEED = 0
@@ -153,6 +152,6 @@ def main(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    from autospeech.cli import run_command
+    from ingestion.command import run_command
 
     sys.exit(run_command("sample_data.build", prog="python -m sample_data.build"))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingestion.audio_files import AUDIO_SUFFIXES, read_audio
+from autospeech.audio_files import AUDIO_SUFFIXES, read_audio
 from sample_data.audio import duration_seconds, mix
 from sample_data.debs import Package
 

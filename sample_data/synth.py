@@ -9,7 +9,7 @@ import subprocess
 import numpy as np
 import soundfile
 
-from ingestion.audio_files import AudioFileError, resample_mono
+from autospeech.audio_files import AudioFileError, resample_mono
 from sample_data.clips import Clip
 from sample_data.debs import Package
 

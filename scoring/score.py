@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autospeech.cli import positive_float
+from ingestion.command import positive_float
 from ingestion.dataset import load_labels
 from ingestion.records import read_end_record, read_start_record
 from scoring.metrics import ScoringError, area_under_learning_curve, normalized_auc, transform_time
@@ -104,18 +104,23 @@ def write_score_outputs(result: ScoreResult, output_dir: str | Path) -> Path:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--predictions", required=True, help="ingestion output folder (NAME.predict_K, start.txt)")
-    parser.add_argument("--solution", required=True, help="test solution file NAME/NAME.solution")
-    parser.add_argument("--output", default=None, help="folder for scores.txt and the report "
-                                                       "(default: the predictions folder)")
-    parser.add_argument("--time-budget", type=positive_float, default=None,
+    parser.add_argument("--predictions", "--prediction_dir", dest="predictions", required=True,
+                        help="ingestion output folder (NAME.predict_K, start.txt)")
+    solution = parser.add_mutually_exclusive_group(required=True)
+    solution.add_argument("--solution", help="test solution file NAME/NAME.solution")
+    solution.add_argument("--solution_dir", help="the official kit's form: a folder holding NAME.solution, NAME "
+                                                 "being the task_name of start.txt")
+    parser.add_argument("--output", "--score_dir", dest="output", default=None,
+                        help="folder for scores.txt and the report (default: the predictions folder)")
+    parser.add_argument("--time-budget", "--time_budget", dest="time_budget", type=positive_float, default=None,
                         help="seconds; overrides the budget recorded in start.txt")
 
 
 def main(args: argparse.Namespace) -> int:
     """Score, write the outputs and print the ALC. Bad inputs raise DatasetError / RecordError / ScoringError
     (ValueErrors), which the command line reports as one line with exit code 2."""
-    result = score_predictions(args.predictions, args.solution, args.time_budget)
+    solution = args.solution or Path(args.solution_dir) / f"{read_start_record(args.predictions).task_name}.solution"
+    result = score_predictions(args.predictions, solution, args.time_budget)
     report = write_score_outputs(result, args.output or args.predictions)
     print(f"ALC {result.alc:.4f} over {len(result.predictions)} prediction(s); report: {report}")
     return 0

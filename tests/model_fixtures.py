@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 from conftest import real_clips_by_class
 
-from autospeech.config import ModelConfig
-from autospeech.network import build_network
+from autospeech_model.config import ModelConfig
+from autospeech_model.network import build_network
 
 PRETRAINED_CLASSES = 100  # the data01-style source model (Team Kon's had 100 speakers)
 

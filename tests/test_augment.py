@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from autospeech.augment import frequency_mask, mixup, random_crop, steps_per_epoch, training_dataset
-from autospeech.config import ModelConfig
+from autospeech_model.augment import frequency_mask, mixup, random_crop, steps_per_epoch, training_dataset
+from autospeech_model.config import ModelConfig
 
 CONFIG = ModelConfig()
 

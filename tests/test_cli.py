@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
-import zipfile
 
 import pytest
 import soundfile
-import tomllib
 from conftest import REPOSITORY, real_clips_by_class
 
-from autospeech.cli import SUBCOMMANDS, main, run_command
+from autospeech.cli import SUBCOMMANDS, main
+from ingestion.command import run_command
 from ingestion.dataset import SAMPLE_RATE, load_dataset
 
 
@@ -32,7 +32,8 @@ def test_each_subcommand_has_help_with_its_options(name, capsys):
     out = capsys.readouterr().out
     assert out.startswith(f"usage: autospeech {name}")
     expected_option = {"convert": "--test-fraction", "run": "--code-dir", "ingest": "--code-dir",
-                       "score": "--solution", "fit": "--model-dir", "predict": "--model-dir"}[name]
+                       "score": "--solution", "fit": "--model-dir", "predict": "--model-dir", "package": "--output",
+                       "export-pkl": "output"}[name]
     assert expected_option in out
 
 
@@ -66,69 +67,59 @@ def test_convert_from_the_command_line_prints_a_summary(tmp_path, capsys):
 
 
 def test_module_entry_point_uses_its_own_name_in_errors(tmp_path):
-    completed = subprocess.run([sys.executable, "-m", "ingestion.convert", str(tmp_path), "--output",
-                                str(tmp_path / "out")], cwd=REPOSITORY, capture_output=True, text=True, timeout=60)
+    completed = subprocess.run([sys.executable, "-m", "ingestion", "--dataset", str(tmp_path / "none"),
+                                "--output", str(tmp_path / "out")], cwd=REPOSITORY, capture_output=True, text=True,
+                               timeout=60)
     assert completed.returncode == 2
-    assert completed.stderr.strip() == (f"python -m ingestion.convert: error: no audio files found in {tmp_path} "
-                                        f"(looked for class subfolders or CSV rows)")
+    assert completed.stderr.strip() == f"python -m ingestion: error: dataset folder not found: {tmp_path / 'none'}"
     assert "Traceback" not in completed.stderr
 
 
 def test_run_command_parses_and_dispatches_one_module(tmp_path, capsys):
-    assert run_command("ingestion.convert", [str(tmp_path / "x.csv"), "--output", str(tmp_path)], "conv") == 2
+    assert run_command("autospeech.convert", [str(tmp_path / "x.csv"), "--output", str(tmp_path)], "conv") == 2
     assert capsys.readouterr().err.startswith("conv: error: no such folder or CSV file")
 
 
-def test_pyproject_installs_the_console_script_and_reads_requirements():
-    project = tomllib.loads((REPOSITORY / "pyproject.toml").read_text())
-    assert project["project"]["scripts"]["autospeech"] == "autospeech.cli:main"
-    assert project["tool"]["setuptools"]["dynamic"]["dependencies"]["file"] == ["requirements.txt"]
-    assert project["tool"]["pytest"]["ini_options"]["pythonpath"] == ["."]
+PACKAGED = ("pyproject.toml", "requirements.txt", "README.md", "model.py", "autospeech", "autospeech_model",
+            "ingestion", "scoring", "benchmarks", "sample_data", "pretrained")
 
 
-PACKAGED = ("pyproject.toml", "requirements.txt", "README.md", "model.py", "autospeech", "ingestion", "scoring",
-            "benchmarks", "pretrained")
-
-
-def test_wheel_holds_the_packages_model_module_and_pretrained_weights(tmp_path):
-    """Build the wheel offline from a copy of the sources (the repository stays clean) and check its contents."""
+def test_installed_copy_has_no_generic_top_level_names_and_finds_its_weights(tmp_path):
+    """A non-editable install (into a target folder, offline, from a copy of the sources): the console script's
+    package, the model package with the weights inside it, the harness; no model.py, benchmarks, sample_data
+    or pretrained at the top; and from another working directory the model finds the installed weights."""
     source = tmp_path / "source"
     source.mkdir()
     for name in PACKAGED:
         path = REPOSITORY / name
         if path.is_dir():
-            shutil.copytree(path, source / name, ignore=shutil.ignore_patterns("__pycache__"))
-        elif path.exists():
+            shutil.copytree(path, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.npz"))
+        else:
             shutil.copy(path, source / name)
-    (source / "pretrained").mkdir(exist_ok=True)
-    (source / "pretrained" / "probe.keras").write_bytes(b"weights")
-    completed = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                                "--wheel-dir", str(tmp_path / "dist"), str(source)], capture_output=True, text=True,
-                               timeout=120)
+    site = tmp_path / "site"
+    completed = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation",
+                                "--no-index", "--target", str(site), str(source)], capture_output=True, text=True,
+                               timeout=180)
     assert completed.returncode == 0, completed.stderr[-2000:]
-    (wheel,) = (tmp_path / "dist").glob("autospeech-*.whl")
-    archive = zipfile.ZipFile(wheel)
-    names = set(archive.namelist())
-    for module in ("model.py", "autospeech/cli.py", "autospeech/__main__.py", "autospeech/config.py",
-                   "ingestion/convert.py", "ingestion/dataset.py", "scoring/score.py"):
-        assert module in names
-    weights = {name for name in names if name.startswith("pretrained/")}
-    assert weights == {f"pretrained/{path.name}" for path in (source / "pretrained").iterdir()}
-    assert "pretrained/probe.keras" in weights
-    entry_points = next(name for name in names if name.endswith("entry_points.txt"))
-    assert "autospeech = autospeech.cli:main" in archive.read(entry_points).decode()
-    metadata = archive.read(next(name for name in names if name.endswith("METADATA"))).decode()
-    assert "Requires-Dist: tensorflow==2.20.0" in metadata
-    assert not any("__pycache__" in name or name.startswith("tests/") for name in names)
+    top_level = {path.name for path in site.iterdir() if not path.name.endswith((".dist-info", ".egg-info"))}
+    assert top_level - {"bin", "__pycache__"} == {"autospeech", "autospeech_model", "ingestion", "scoring"}
+    assert (site / "autospeech_model" / "pretrained" / "data01.keras").is_file()
+    entry_points = next(site.glob("autospeech-*.dist-info")) / "entry_points.txt"
+    assert "autospeech = autospeech.cli:main" in entry_points.read_text()
+    probe = ("from autospeech_model.config import ModelConfig; from pathlib import Path; "
+             "path = Path(ModelConfig().pretrained_weights); print(path.is_file(), path.parent.parent.name)")
+    completed = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True,
+                               env={**os.environ, "PYTHONPATH": str(site)}, timeout=60)
+    assert completed.stdout.split() == ["True", "autospeech_model"], completed.stderr[-2000:]
 
 
 @pytest.mark.parametrize("argv, message", [
     (["convert", "in", "--output", "out", "--test-fraction", "1.5"], "--test-fraction: must be in [0, 1), got 1.5"),
     (["predict", "in.wav", "--model-dir", "m", "--batch-files", "0"], "--batch-files: must be at least 1, got 0"),
     (["score", "--predictions", "p", "--solution", "s", "--time-budget", "0"],
-     "--time-budget: must be a positive number, got 0"),
+     "--time-budget/--time_budget: must be a positive number, got 0"),
     (["run", "--dataset", "d", "--output", "o", "--time-budget", "-5"],
-     "--time-budget: must be a positive number, got -5"),
+     "--time-budget/--time_budget: must be a positive number, got -5"),
     (["fit", "--dataset", "d", "--model-dir", "m", "--time-budget", "inf"],
      "--time-budget: must be a positive number, got inf"),
 ])

@@ -11,10 +11,10 @@ import soundfile
 import soxr
 from conftest import real_clips_by_class
 
-from ingestion.audio_files import AudioFileError, find_audio_files, read_audio
-from ingestion.convert import convert, format_summary
+from autospeech.audio_files import AudioFileError, find_audio_files, read_audio
+from autospeech.convert import convert, format_summary
 from ingestion.dataset import SAMPLE_RATE, DatasetError, load_dataset
-from ingestion.split import quota_per_class, split_train_test
+from autospeech_model.split import holdout_mask, quota_per_class
 
 
 def write_clip(path: Path, clip: np.ndarray, rate: int = SAMPLE_RATE, channels: int = 1) -> Path:
@@ -167,11 +167,11 @@ def test_groups_never_straddle_and_conflicting_pins_are_rejected():
     labels = ["a"] * 6 + ["b"] * 6
     groups = [f"g{i // 3}" for i in range(12)]
     for seed in range(5):
-        mask = split_train_test(labels, 0.5, seed, groups)
+        mask = holdout_mask(labels, 0.5, seed, groups)
         assert all(len({mask[i] for i in range(12) if groups[i] == g}) == 1 for g in set(groups))
         assert mask[:6].sum() == 3 and mask[6:].sum() == 3
-    with pytest.raises(ValueError, match="group g0 has clips forced to both train and test"):
-        split_train_test(labels, 0.5, 0, groups, ["train", "test"] + [None] * 10)
+    with pytest.raises(ValueError, match="group g0 has items pinned to both train and test"):
+        holdout_mask(labels, 0.5, 0, groups, ["train", "test"] + [None] * 10)
 
 
 def test_find_audio_files_expands_folders_and_rejects_missing_paths(tmp_path):

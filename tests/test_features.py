@@ -6,9 +6,9 @@ import librosa
 import numpy as np
 import pytest
 
-from autospeech.audio import fit_length, sanitize
-from autospeech.config import ModelConfig
-from autospeech.features import build_frontend, build_log_mel, extract_features
+from autospeech_model.audio import fit_length, sanitize
+from autospeech_model.config import ModelConfig
+from autospeech_model.features import build_frontend, build_log_mel, extract_features
 from tests.model_fixtures import labelled_clips
 
 CONFIG = ModelConfig()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingestion import run_local
+from autospeech import run as run_local
 from ingestion.dataset import DatasetError, load_dataset, save_dataset, solution_path
 from ingestion.ingestion import check_prediction, resolve_time_budget, run_ingestion
 from ingestion.records import read_end_record, read_start_record
@@ -242,13 +243,29 @@ def test_command_line(tiny_dataset, tmp_path):
 
 
 def test_run_local_scores_and_reports(tiny_dataset, tmp_path):
-    command = [sys.executable, "ingestion/run_local.py", "--dataset", str(tiny_dataset), "--code-dir",
+    command = [sys.executable, "-m", "autospeech", "run", "--dataset", str(tiny_dataset), "--code-dir",
                str(DUMMY_MODELS / "class_prior"), "--output", str(tmp_path / "out")]
     done = subprocess.run(command, cwd=REPOSITORY, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["ALC 0.0000 on tiny with 1 prediction(s)",
                                         f"report: {tmp_path / 'out' / 'detailed_results.html'}"]
     assert (tmp_path / "out" / "scores.txt").read_text().startswith("score: 0.000000\n")
+
+
+def test_the_official_kits_flag_spellings_work_for_ingestion_and_scoring(tiny_dataset, tmp_path):
+    output, scores = tmp_path / "out", tmp_path / "scores"
+    ingest = [sys.executable, "-m", "ingestion", f"--dataset_dir={tiny_dataset}", f"--output_dir={output}",
+              f"--ingestion_program_dir={REPOSITORY / 'ingestion'}", f"--code_dir={DUMMY_MODELS / 'class_prior'}",
+              f"--score_dir={scores}", "--time_budget=60"]
+    assert subprocess.run(ingest, cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPOSITORY)}).returncode == 0
+    assert read_start_record(output).time_budget == 60
+    score = [sys.executable, "-m", "scoring", f"--solution_dir={tiny_dataset}", f"--prediction_dir={output}",
+             f"--score_dir={scores}"]
+    done = subprocess.run(score, cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPOSITORY)})
+    assert done.returncode == 0, done.stderr
+    assert (scores / "scores.txt").read_text().startswith("score: 0.000000\n")
 
 
 def test_run_local_several_datasets_each_to_its_folder(make_dataset, tmp_path, capsys):

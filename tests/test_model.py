@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import real_clips_by_class
 
-from autospeech.model import Model
+from autospeech_model.model import Model
 from tests.model_fixtures import small_config, write_random_pretrained
 
 CLASSES, TRAIN_PER_CLASS, TEST_PER_CLASS = 3, 6, 2

@@ -9,8 +9,8 @@ import keras
 import numpy as np
 import pytest
 
-from autospeech.config import ModelConfig
-from autospeech.network import HEAD_NAME, build_network, create_network, load_pretrained, make_optimizer
+from autospeech_model.config import ModelConfig
+from autospeech_model.network import HEAD_NAME, build_network, create_network, load_pretrained, make_optimizer
 from tests.model_fixtures import PRETRAINED_CLASSES, write_random_pretrained
 
 CONFIG = ModelConfig()

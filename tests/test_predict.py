@@ -13,11 +13,11 @@ import soundfile
 from conftest import real_clips_by_class
 
 from autospeech.cli import main
-from autospeech.config import ModelConfig
+from autospeech_model.config import ModelConfig
 from autospeech.fit import CLASS_NAMES_FILE, PREDICTIONS_FOLDER, fit, format_fit
-from autospeech.model import Model
-from ingestion.audio_files import read_audio
-from ingestion.convert import convert
+from autospeech_model.model import Model
+from autospeech.audio_files import read_audio
+from autospeech.convert import convert
 from ingestion.dataset import SAMPLE_RATE
 from ingestion.records import START_RECORD
 from scoring.score import score_predictions

@@ -11,9 +11,9 @@ import keras
 import numpy as np
 import pytest
 
-from autospeech.cli import run_command
-from autospeech.config import ModelConfig
-from autospeech.network import load_pretrained
+from ingestion.command import run_command
+from autospeech_model.config import ModelConfig
+from autospeech_model.network import load_pretrained
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 

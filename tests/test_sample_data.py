@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 import soundfile
 
-from autospeech.cli import run_command
-from ingestion.audio_files import read_audio
+from ingestion.command import run_command
+from autospeech.audio_files import read_audio
 from ingestion.dataset import SAMPLE_RATE, load_dataset
 from sample_data.audio import content_hash, crop, mix
 from sample_data.build import decode_unique, select_clips
 from sample_data.clips import Clip, piece_names
 from sample_data.recipes import RECIPES, Recipe
-from sample_data.split import SplitError, cap_per_class, split_by_group
+from sample_data.selection import SplitError, cap_per_class, split_by_group
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 NAMES = sorted(RECIPES)

@@ -1,7 +1,7 @@
 """Variant submission: the repository's Model trained from scratch (no data01 pretrained weights)."""
 
-from autospeech.config import ModelConfig
-from autospeech.model import Model as PretrainedModel
+from autospeech_model.config import ModelConfig
+from autospeech_model.model import Model as PretrainedModel
 
 
 class Model(PretrainedModel):

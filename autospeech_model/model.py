@@ -29,12 +29,12 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from autospeech.augment import steps_per_epoch, training_dataset
-from autospeech.config import ModelConfig
-from autospeech.features import build_frontend, extract_features
-from autospeech.network import create_network
-from autospeech.split import stratified_split
-from autospeech.training import DeadlineStop, predict_crops, validation_score
+from autospeech_model.augment import steps_per_epoch, training_dataset
+from autospeech_model.config import ModelConfig
+from autospeech_model.features import build_frontend, extract_features
+from autospeech_model.network import create_network
+from autospeech_model.split import validation_split
+from autospeech_model.training import DeadlineStop, predict_crops, validation_score
 
 logger = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ class Model:
         started = time.monotonic()
         features = extract_features(self._get_frontend(), x_list, self.config)
         self._feature_seconds_per_clip = (time.monotonic() - started) / len(x_list)
-        train_index, validation_index = stratified_split(labels, self.config.validation_fraction, self.config.seed)
+        train_index, validation_index = validation_split(labels, self.config.validation_fraction, self.config.seed)
         self._train_set = (features[train_index], labels[train_index])
         self._validation_set = (features[validation_index], labels[validation_index])
         input_shape = (self.config.crop_frames, self.config.n_mels, 1)

@@ -17,8 +17,8 @@ import numpy as np
 import tensorflow as tf
 from kapre import STFT, ApplyFilterbank, Magnitude, MagnitudeToDecibel
 
-from autospeech.audio import fit_length
-from autospeech.config import ModelConfig
+from autospeech_model.audio import fit_length
+from autospeech_model.config import ModelConfig
 
 
 class Power(keras.layers.Layer):

@@ -1,4 +1,4 @@
-"""Group-aware, stratified train/test splitting and per-class capping (deterministic for a seed).
+"""Choosing the sample clips: per-class capping, and the strict group split (deterministic for a seed).
 
 A *group* is a set of clips that must stay on one side (one speaker, one music track, one utterance):
 splitting whole groups keeps near-duplicates from crossing train/test.
@@ -10,6 +10,8 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 import numpy as np
+
+from autospeech_model.split import holdout_mask
 
 
 class SplitError(ValueError):
@@ -44,33 +46,16 @@ def cap_per_class(labels: Sequence[str], groups: Sequence[str], max_per_class: i
 
 
 def split_by_group(labels: Sequence[str], groups: Sequence[str], test_fraction: float, seed: int) -> np.ndarray:
-    """Boolean mask of test clips: whole groups go to test, stratified so every class is on both sides.
+    """Boolean mask of test clips: whole groups held out by the project's one splitter
+    (:func:`autospeech_model.split.holdout_mask`), strictly: every class must end with clips on both sides.
 
-    Groups are visited in a seeded random order. A group goes to test when some class in it is still below
-    ``test_fraction`` of its clips in test and moving it leaves every one of its classes some training clip.
     A group may hold several classes (e.g. one speaker's clips of every emotion).
     """
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
-    if len(labels) != len(groups):
-        raise ValueError(f"{len(labels)} labels but {len(groups)} groups")
-    labels, groups = list(labels), list(groups)
-    totals = Counter(labels)
-    per_group: dict[str, Counter] = defaultdict(Counter)
-    for label, group in zip(labels, groups):
-        per_group[group][label] += 1
-    in_test: Counter = Counter()
-    in_train = Counter(totals)
-    test_groups: set[str] = set()
-    for group in _shuffled(sorted(per_group), seed):
-        counts = per_group[group]
-        wanted = any(in_test[label] < test_fraction * totals[label] for label in counts)
-        leaves_train = all(in_train[label] > count for label, count in counts.items())
-        if wanted and leaves_train:
-            test_groups.add(group)
-            in_test.update(counts)
-            in_train.subtract(counts)
-    missing = sorted(label for label in totals if in_test[label] == 0 or in_train[label] == 0)
+    mask = holdout_mask(labels, test_fraction, seed, groups)
+    sides = (Counter(np.asarray(labels)[mask].tolist()), Counter(np.asarray(labels)[~mask].tolist()))
+    missing = sorted(label for label in set(labels) if not all(side[label] for side in sides))
     if missing:
         raise SplitError(f"classes without both train and test clips (too few groups?): {', '.join(missing)}")
-    return np.array([group in test_groups for group in groups], dtype=bool)
+    return mask

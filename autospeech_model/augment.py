@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from autospeech.config import ModelConfig
+from autospeech_model.config import ModelConfig
 
 
 def random_crop(images: tf.Tensor, crop_frames: int, seed: tf.Tensor) -> tf.Tensor:

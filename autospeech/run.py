@@ -1,22 +1,17 @@
 """Run ingestion then scoring on one or more datasets, like the official kit's run_local_test.py.
 
-``python ingestion/run_local.py --dataset sample_data/data02 --code-dir . --output runs/data02`` (or
-``python -m autospeech run ...``) writes predictions, start.txt/end.txt, scores.txt, learning_curve.png and
+``autospeech run --dataset sample_data/data02 --code-dir . --output runs/data02`` writes predictions, start.txt/end.txt, scores.txt, learning_curve.png and
 detailed_results.html to --output; with several datasets, each to --output/NAME.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as a script: make the repository's packages importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from ingestion import ingestion  # noqa: E402
-from ingestion.dataset import find_data_dir, solution_path  # noqa: E402
-from scoring.score import score_predictions, write_score_outputs  # noqa: E402
+from ingestion import ingestion
+from ingestion.dataset import find_data_dir, solution_path
+from scoring.score import score_predictions, write_score_outputs
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,8 +41,3 @@ def main(args: argparse.Namespace) -> int:
         succeeded &= run_local(dataset, args.code_dir, output, args.time_budget)
     return 0 if succeeded else 1
 
-
-if __name__ == "__main__":
-    from autospeech.cli import run_command
-
-    sys.exit(run_command("ingestion.run_local", prog="run_local.py"))

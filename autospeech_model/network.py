@@ -10,7 +10,7 @@ from pathlib import Path
 
 import keras
 
-from autospeech.config import ModelConfig
+from autospeech_model.config import ModelConfig
 
 HEAD_NAME = "head"
 

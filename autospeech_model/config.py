@@ -10,8 +10,18 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
-DEFAULT_PRETRAINED_WEIGHTS = PRETRAINED_DIR / "data01.keras"
+PACKAGE_DIR = Path(__file__).resolve().parent
+PRETRAINED_FILE = "data01.keras"
+
+
+def find_pretrained_dir() -> Path:
+    """The folder of the pretrained weights: the package's own ``pretrained/`` in an installed copy, else the
+    ``pretrained/`` beside the package, i.e. beside ``model.py`` (the repository and the unzipped upload)."""
+    installed = PACKAGE_DIR / "pretrained"
+    return installed if (installed / PRETRAINED_FILE).is_file() else PACKAGE_DIR.parent / "pretrained"
+
+
+DEFAULT_PRETRAINED_WEIGHTS = find_pretrained_dir() / PRETRAINED_FILE
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
-from autospeech.cli import fraction, positive_int
-from ingestion.audio_files import AudioFileError, is_audio_file, read_audio
-from ingestion.dataset import SAMPLE_RATE, DatasetError, save_dataset
-from ingestion.progress import progress
-from ingestion.split import SPLITS, split_train_test
+from ingestion.command import fraction, positive_int
+from autospeech.audio_files import AudioFileError, is_audio_file, read_audio
+from ingestion.dataset import SAMPLE_RATE, DatasetError, one_hot, save_dataset
+from autospeech_model.split import SIDES, holdout_mask
 
 FORMATS = ("npz", "pkl")
 
@@ -89,7 +89,7 @@ def read_listing(csv_path: Path) -> list[LabelledFile]:
         if not path or not label:
             raise DatasetError(f"{where}: empty path or label")
         split = (row.get("split") or "").strip().lower() or None
-        if split is not None and split not in SPLITS:
+        if split is not None and split not in SIDES:
             raise DatasetError(f"{where}: split must be train, test or empty, got {split!r}")
         group = (row.get("group") or "").strip() or None
         files.append(LabelledFile(csv_path.parent / path, label, split, group))
@@ -117,7 +117,7 @@ def read_clips(files: list[LabelledFile], skip_bad: bool) -> tuple[list[Labelled
                                                                    list[tuple[Path, str]]]:
     """Read every file; a bad one raises, or with ``skip_bad`` is returned with its reason."""
     kept, waveforms, skipped = [], [], []
-    for item in progress(files, "reading audio"):
+    for item in tqdm(files, desc="reading audio", unit="file", disable=None):
         try:
             waveforms.append(read_clip(item.path))
             kept.append(item)
@@ -140,14 +140,6 @@ def split_warnings(labels: list[str], is_test: np.ndarray, class_names: list[str
     return warnings
 
 
-def one_hot(labels: list[str], class_names: list[str]) -> np.ndarray:
-    """Rows of 0/1 with a 1 in column K for a clip labelled ``class_names[K]``."""
-    index = {name: k for k, name in enumerate(class_names)}
-    rows = np.zeros((len(labels), len(class_names)), dtype=np.int64)
-    rows[np.arange(len(labels)), [index[label] for label in labels]] = 1
-    return rows
-
-
 def convert(source: str | Path, output_dir: str | Path, name: str | None = None, test_fraction: float = 0.2,
             seed: int = 0, skip_bad: bool = False, formats: tuple[str, ...] = FORMATS,
             time_budget: int | None = None) -> ConversionSummary:
@@ -166,7 +158,7 @@ def convert(source: str | Path, output_dir: str | Path, name: str | None = None,
     class_names = sorted(set(labels))
     if len(class_names) < 2:
         raise DatasetError(f"{source}: need at least 2 classes with readable clips, found {class_names}")
-    is_test = split_train_test(labels, test_fraction, seed, [item.group for item in files],
+    is_test = holdout_mask(labels, test_fraction, seed, [item.group for item in files],
                                [item.split for item in files])
     if not is_test.any():
         raise DatasetError(f"{source}: no clip went to the test split ({len(files)} clips, test fraction "
@@ -191,7 +183,7 @@ def format_summary(summary: ConversionSummary) -> str:
               for name in summary.class_names]
     lines.append(f"{'total':<{width}}  {sum(summary.counts['train'].values()):>5}  "
                  f"{sum(summary.counts['test'].values()):>5}")
-    lines.append("duration: " + ", ".join(f"{side} {summary.seconds[side] / 60:.1f} min" for side in SPLITS))
+    lines.append("duration: " + ", ".join(f"{side} {summary.seconds[side] / 60:.1f} min" for side in SIDES))
     lines += [f"warning: {warning}" for warning in summary.warnings]
     if summary.skipped:
         lines.append(f"skipped {len(summary.skipped)} file(s):")
@@ -221,8 +213,3 @@ def main(args: argparse.Namespace) -> int:
     print(format_summary(summary))
     return 0
 
-
-if __name__ == "__main__":
-    from autospeech.cli import run_command
-
-    sys.exit(run_command("ingestion.convert", prog="python -m ingestion.convert"))

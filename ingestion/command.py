@@ -1,0 +1,67 @@
+"""Command-line plumbing shared by the harness's programs (and the tools built on them).
+
+A program is a module exposing ``add_arguments(parser)`` and ``main(args) -> int``. Bad input (a ValueError
+such as DatasetError, or an OSError) is reported as one line ``PROG: error: MESSAGE`` with exit code 2, never
+as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from types import ModuleType
+
+BAD_INPUT_EXIT_CODE = 2
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer ≥ 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite float > 0 (e.g. a time budget in seconds)."""
+    value = float(text)
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """argparse type: a float in [0, 1)."""
+    value = float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
+    return value
+
+
+def call_main(main: Callable[[argparse.Namespace], int], args: argparse.Namespace, prog: str) -> int:
+    """Run a program's ``main``; bad input becomes one line on stderr and exit code 2."""
+    try:
+        return main(args)
+    except (ValueError, OSError) as error:
+        message = " ".join(str(error).splitlines()) or type(error).__name__
+        print(f"{prog}: error: {message}", file=sys.stderr)
+        return BAD_INPUT_EXIT_CODE
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+
+
+def describe(module: ModuleType) -> str:
+    """A program's description: its module docstring."""
+    return (module.__doc__ or "").strip()
+
+
+def run_command(module_name: str, argv: Sequence[str] | None = None, prog: str | None = None) -> int:
+    """Parse ``argv`` for one program module and run it (the ``python -m MODULE`` entry points)."""
+    module = importlib.import_module(module_name)
+    parser = argparse.ArgumentParser(prog=prog or f"python -m {module_name}", description=describe(module),
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    module.add_arguments(parser)
+    return call_main(module.main, parser.parse_args(argv), parser.prog)

@@ -9,11 +9,20 @@ A dataset NAME is a folder ``NAME/`` holding::
     NAME.data/class_names.txt optional, one class name a line (an extension: the official kit has no names)
     NAME.solution             test labels, one-hot rows (text); only scoring reads it
 
-``.pkl`` is the official format. Unpickling a file executes code from it, so only load pickles you trust.
-``.npz`` is the safe format (read with ``allow_pickle=False``): either raw PCM (``waveforms`` float32
-concatenated, ``offsets``) or Ogg/Opus-compressed clips (``encoded`` uint8 concatenated, ``offsets``),
-the latter used for the small sample datasets committed to the repository.
+``.pkl`` is the official format. Unpickling can execute code, so a pickle is read by a restricted unpickler
+(:mod:`ingestion.safe_pickle`) that accepts only lists of numpy arrays; ``trust_pickle=True`` (``--trust-pickle``)
+reads it with plain ``pickle.load``. ``.npz`` is the safe format (read with ``allow_pickle=False``): either raw
+PCM (``waveforms`` concatenated along the first axis, ``offsets``) or Ogg/Opus-compressed clips (``encoded``
+uint8 concatenated, ``offsets``), the latter used for the small sample datasets committed to the repository.
 When both formats exist, ``.npz`` wins.
+
+Clips from either format go through :func:`to_mono_float`: integer PCM is scaled to [-1, 1) as soundfile does
+(int16 / 32768, uint8 (x − 128) / 128, ...), and a 2-D clip, (frames, channels) or (channels, frames) with at
+most MAX_CHANNELS channels, is averaged to mono.
+
+:func:`load_dataset` checks everything before a run spends its budget: meta.json (counts, at least 2 classes,
+a non-empty train and test set, a sane ``time_budget``), every clip, the training labels, and the test solution
+``NAME.solution`` when it is present. :func:`check_solution` requires it (for the tools that score a run).
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from __future__ import annotations
 import io
 import json
 import pickle
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,12 +38,34 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
+from ingestion.safe_pickle import ENCODING, ClipUnpickler, UnsafePickleError
+
 SAMPLE_RATE = 16000
 REQUIRED_META_KEYS = ("class_num", "train_num", "test_num")
+MIN_META_COUNTS = {"class_num": 2, "train_num": 1, "test_num": 1}
+MAX_TIME_BUDGET = 7 * 24 * 3600.0  # seconds: a week; more is a typo (1e12), not a budget anyone can wait for
+MAX_CHANNELS = 8  # a 2-D clip is channels × frames when one side is at most this long
 
 
 class DatasetError(ValueError):
     """A dataset file is missing, unreadable or inconsistent; the message names the file."""
+
+
+def control_characters(text: str) -> list[str]:
+    """The control and line/paragraph-separator characters in ``text`` (those that break a one-name-a-line
+    file such as class_names.txt), as escapes like '\\n'."""
+    return [ascii(char)[1:-1] for char in text if unicodedata.category(char) in ("Cc", "Zl", "Zp")]
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` is not a plain name (one path component, no control characters), or None if it is."""
+    if name in ("", ".", ".."):
+        return f"{name!r} is not a name"
+    if "/" in name or "\\" in name:
+        return "it holds a path separator"
+    if control_characters(name):
+        return f"it holds control character(s) {' '.join(control_characters(name))}"
+    return None
 
 
 @dataclass
@@ -68,6 +100,14 @@ def solution_path(dataset_dir: str | Path) -> Path:
     return data_dir.parent / f"{name}.solution"
 
 
+def check_time_budget(value: object, where: str) -> float:
+    """``value`` in seconds, if a number in (0, MAX_TIME_BUDGET]; else DatasetError naming ``where``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_TIME_BUDGET:
+        raise DatasetError(f"{where}: time_budget must be a number of seconds in (0, {MAX_TIME_BUDGET:g}] "
+                           f"(a week at most), got {value!r}")
+    return float(value)
+
+
 def load_metadata(data_dir: Path) -> dict:
     path = data_dir / "meta.json"
     try:
@@ -81,9 +121,12 @@ def load_metadata(data_dir: Path) -> dict:
     missing = [key for key in REQUIRED_META_KEYS if key not in metadata]
     if missing:
         raise DatasetError(f"metadata file {path} lacks required key(s): {', '.join(missing)}")
-    for key in REQUIRED_META_KEYS:
-        if not isinstance(metadata[key], int) or metadata[key] < 0:
-            raise DatasetError(f"metadata file {path}: {key} must be a non-negative integer, got {metadata[key]!r}")
+    for key, least in MIN_META_COUNTS.items():
+        value = metadata[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise DatasetError(f"metadata file {path}: {key} must be an integer of at least {least}, got {value!r}")
+    if metadata.get("time_budget") is not None:
+        check_time_budget(metadata["time_budget"], f"metadata file {path}")
     return metadata
 
 
@@ -126,26 +169,38 @@ def check_one_hot(labels: np.ndarray, path: Path) -> np.ndarray:
     return labels
 
 
-def _load_pickle(path: Path) -> list:
+def _load_pickle(path: Path, trust_pickle: bool) -> object:
+    """Unpickle ``path``: with the restricted :class:`ClipUnpickler`, or plain pickle.load when trusted."""
     try:
         with open(path, "rb") as handle:
-            return pickle.load(handle)
-    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError) as error:
+            return pickle.load(handle, encoding=ENCODING) if trust_pickle else ClipUnpickler(handle, path).load()
+    except UnsafePickleError as error:
+        raise DatasetError(str(error)) from error
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError, ValueError,
+            MemoryError) as error:
         raise DatasetError(f"cannot unpickle {path} (truncated or corrupt?): {error!r}") from error
+
+
+def _split_at_offsets(path: Path, key: str, flat: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
+    """The clips ``flat[offsets[i]:offsets[i + 1]]``; the offsets must rise from 0 to ``len(flat)``."""
+    length = len(flat) if flat.ndim else None
+    if (length is None or offsets.ndim != 1 or offsets.dtype.kind not in "iu" or len(offsets) == 0
+            or offsets[0] != 0 or offsets[-1] != length or np.any(np.diff(offsets) < 0)):
+        raise DatasetError(f"{path}: offsets must be integers rising from 0 to the length of {key} ({length})")
+    return [flat[start:end] for start, end in zip(offsets[:-1], offsets[1:])]
 
 
 def _load_npz(path: Path) -> list[np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as archive:
-            offsets = archive["offsets"]
-            if "waveforms" in archive:
-                flat = archive["waveforms"].astype(np.float32)
-                return [flat[start:end] for start, end in zip(offsets[:-1], offsets[1:])]
-            encoded = archive["encoded"]
+            key = "waveforms" if "waveforms" in archive else "encoded"
+            flat, offsets = archive[key], archive["offsets"]
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
         raise DatasetError(f"cannot read {path} (corrupt, or not a dataset .npz): {error}") from error
-    return [decode_clip(encoded[start:end].tobytes(), f"{path} clip {i}")
-            for i, (start, end) in enumerate(zip(offsets[:-1], offsets[1:]))]
+    clips = _split_at_offsets(path, key, flat, offsets)
+    if key == "waveforms":
+        return clips
+    return [decode_clip(clip.tobytes(), f"{path} clip {i}") for i, clip in enumerate(clips)]
 
 
 def decode_clip(data: bytes, where: str) -> np.ndarray:
@@ -159,45 +214,91 @@ def decode_clip(data: bytes, where: str) -> np.ndarray:
     return waveform.mean(axis=1)
 
 
-def load_waveforms(data_dir: Path, split: str) -> list[np.ndarray]:
-    """Load the ``split`` ('train' or 'test') waveforms, preferring the safe .npz format."""
+def scale_pcm(array: np.ndarray) -> np.ndarray:
+    """Samples as float32: floats unchanged, integer PCM scaled to [-1, 1) as soundfile reads it (signed
+    ints / 2^(bits−1), unsigned ones offset by 2^(bits−1) first, e.g. uint8 (x − 128) / 128)."""
+    if array.dtype.kind == "f":
+        return array.astype(np.float32)
+    half_range = 2.0 ** (8 * array.dtype.itemsize - 1)
+    offset = half_range if array.dtype.kind == "u" else 0.0
+    return ((array.astype(np.float64) - offset) / half_range).astype(np.float32)
+
+
+def to_mono_float(clip: object, where: str) -> np.ndarray:
+    """One clip as 1-D float32 samples (:func:`scale_pcm`); a 2-D clip is averaged over its channels, the
+    axis of length 1..MAX_CHANNELS ((frames, channels) first, as soundfile lays them out). Other shapes and
+    non-numeric clips raise DatasetError naming ``where``."""
+    array = np.asarray(clip)
+    if array.dtype.kind not in "fiu":
+        raise DatasetError(f"{where} is not numeric (dtype {array.dtype})")
+    samples = scale_pcm(array)
+    if samples.ndim == 1:
+        return samples
+    if samples.ndim == 2:
+        for channel_axis in (1, 0):
+            if 1 <= samples.shape[channel_axis] <= MAX_CHANNELS:
+                return samples.mean(axis=channel_axis, dtype=np.float32)
+    raise DatasetError(f"{where} has shape {array.shape}: expected 1-D samples, or 2-D with at most "
+                       f"{MAX_CHANNELS} channels")
+
+
+def load_waveforms(data_dir: Path, split: str, trust_pickle: bool = False) -> list[np.ndarray]:
+    """Load the ``split`` ('train' or 'test') clips as 1-D float32 (:func:`to_mono_float`), preferring the
+    safe .npz format; a .pkl is read by the restricted unpickler unless ``trust_pickle``."""
     npz, pkl = data_dir / f"{split}.npz", data_dir / f"{split}.pkl"
     if npz.exists():
-        waveforms = _load_npz(npz)
-        source = npz
+        waveforms, source = _load_npz(npz), npz
     elif pkl.exists():
-        waveforms = _load_pickle(pkl)
-        source = pkl
+        waveforms, source = _load_pickle(pkl, trust_pickle), pkl
     else:
         raise DatasetError(f"missing {split} data: neither {npz} nor {pkl} exists")
     if not isinstance(waveforms, (list, tuple)):
         raise DatasetError(f"{source} must hold a list of waveforms, got {type(waveforms).__name__}")
-    clips = []
-    for index, clip in enumerate(waveforms):
-        array = np.asarray(clip)
-        if array.dtype.kind not in "fiu":
-            raise DatasetError(f"{source} clip {index} is not numeric (dtype {array.dtype})")
-        clips.append(array.astype(np.float32).reshape(-1))
-    return clips
+    return [to_mono_float(clip, f"{source} clip {index}") for index, clip in enumerate(waveforms)]
 
 
-def load_dataset(dataset_dir: str | Path, with_test_labels: bool = False) -> Dataset:
-    """Load a dataset, checking that every file agrees with meta.json; errors name the offending file."""
+def load_test_labels(path: Path, metadata: dict) -> np.ndarray:
+    """The test solution at ``path``: test_num one-hot rows of class_num columns, with at least two classes
+    present (scoring needs a class with both positives and negatives); else DatasetError naming ``path``."""
+    labels = check_one_hot(load_labels(path, metadata["class_num"], metadata["test_num"]), path)
+    present = np.flatnonzero(labels.sum(axis=0))
+    if len(present) < 2:
+        raise DatasetError(f"solution file {path}: every test clip is of class {present[0]}; scoring needs test "
+                           f"clips of at least two classes")
+    return labels
+
+
+def check_solution(dataset_dir: str | Path) -> Path:
+    """Check the test solution NAME/NAME.solution against meta.json (:func:`load_test_labels`) and return its
+    path; DatasetError when it is missing or malformed. For the tools that score a run (``autospeech run``,
+    the benchmark): call it before ingestion spends the budget."""
+    _, data_dir = find_data_dir(dataset_dir)
+    path = solution_path(dataset_dir)
+    load_test_labels(path, load_metadata(data_dir))
+    return path
+
+
+def load_dataset(dataset_dir: str | Path, with_test_labels: bool = False, trust_pickle: bool = False) -> Dataset:
+    """Load a dataset, checking that every file agrees with meta.json; errors name the offending file.
+
+    The test solution is checked whenever it exists (the platform hides it from ingestion, so it may be
+    absent) and returned only ``with_test_labels`` (then it must exist). ``trust_pickle`` lifts the
+    restricted unpickler (:mod:`ingestion.safe_pickle`) for .pkl clips.
+    """
     name, data_dir = find_data_dir(dataset_dir)
     metadata = load_metadata(data_dir)
-    train_x = load_waveforms(data_dir, "train")
-    test_x = load_waveforms(data_dir, "test")
+    train_x = load_waveforms(data_dir, "train", trust_pickle)
+    test_x = load_waveforms(data_dir, "test", trust_pickle)
     for split, clips in (("train", train_x), ("test", test_x)):
         if len(clips) != metadata[f"{split}_num"]:
             raise DatasetError(f"{data_dir}: {split} data has {len(clips)} clips, meta.json says "
                                f"{split}_num={metadata[f'{split}_num']}")
     train_path = data_dir / "train.solution"
     train_y = check_one_hot(load_labels(train_path, metadata["class_num"], len(train_x)), train_path)
-    test_labels = None
-    if with_test_labels:
-        test_path = data_dir.parent / f"{name}.solution"
-        test_labels = check_one_hot(load_labels(test_path, metadata["class_num"], len(test_x)), test_path)
-    return Dataset(name, metadata, train_x, train_y, test_x, test_labels, load_class_names(data_dir))
+    test_path = data_dir.parent / f"{name}.solution"
+    test_labels = load_test_labels(test_path, metadata) if with_test_labels or test_path.exists() else None
+    return Dataset(name, metadata, train_x, train_y, test_x, test_labels if with_test_labels else None,
+                   load_class_names(data_dir))
 
 
 def load_class_names(data_dir: Path) -> list[str] | None:
@@ -213,9 +314,10 @@ def _encode_clip(waveform: np.ndarray) -> bytes:
 
 
 def save_waveforms(path: Path, waveforms: list[np.ndarray], compress: bool = False) -> None:
-    """Write waveforms to ``path``: .pkl (official), .npz raw float32, or .npz Ogg/Opus when ``compress``."""
+    """Write waveforms to ``path``: .pkl (official), .npz raw float32, or .npz Ogg/Opus when ``compress``;
+    each clip is first made 1-D float32 by :func:`to_mono_float`, as the reader would."""
     path = Path(path)
-    clips = [np.asarray(w, dtype=np.float32).reshape(-1) for w in waveforms]
+    clips = [to_mono_float(w, f"clip {i} for {path}") for i, w in enumerate(waveforms)]
     if path.suffix == ".pkl":
         with open(path, "wb") as handle:
             pickle.dump(clips, handle, protocol=4)

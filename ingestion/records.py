@@ -4,16 +4,28 @@
 ``K: seconds`` per prediction ``NAME.predict_K`` with the cumulative time charged to the model when it was made.
 It is rewritten after every prediction, so a crash never loses the times of predictions already written.
 ``end.txt`` holds ingestion_duration, ingestion_success (1 or 0) and, on failure, error.
-Scoring reads both with :func:`read_start_record` and :func:`read_end_record`.
+Scoring reads both with :func:`read_start_record` and :func:`read_end_record`, which trust nothing: a duplicate
+key, a task_name that is not a plain name, a time_budget that is not positive and finite, prediction times that
+are not finite, non-negative and strictly increasing with K = 0, 1, 2, ... without a gap, are errors naming the
+file and line. A last line without its newline is a write cut short (a killed appender): it is ignored with a
+warning, so the predictions recorded before it still count.
 """
 
 from __future__ import annotations
 
+import logging
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingestion.dataset import name_problem
+
 START_RECORD = "start.txt"
 END_RECORD = "end.txt"
+PREDICTION_KEY = re.compile(r"[+-]?\d+")  # what looks like a K; it must then be written 0, 1, 2, ...
+
+logger = logging.getLogger(__name__)
 
 
 class RecordError(ValueError):
@@ -58,33 +70,86 @@ def _write_atomically(path: Path, lines: list[str]) -> None:
     temporary.replace(path)
 
 
-def _read_pairs(path: Path) -> dict[str, str]:
+def _read_pairs(path: Path) -> dict[str, tuple[int, str]]:
+    """The ``key: value`` lines of ``path`` as key -> (line number, value); blank lines are skipped, an
+    unterminated last line is ignored with a warning, and a repeated key is an error."""
     try:
-        text = path.read_text()
+        lines = path.read_text(encoding="utf-8").split("\n")
     except FileNotFoundError as error:
         raise RecordError(f"missing ingestion record: {path}") from error
-    pairs = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    except UnicodeDecodeError as error:
+        raise RecordError(f"{path} is not a text record: {error}") from error
+    if lines[-1]:
+        logger.warning("ignoring %s line %d: it has no newline at its end (a write cut short?)", path, len(lines))
+    pairs: dict[str, tuple[int, str]] = {}
+    for number, line in enumerate(lines[:-1], start=1):
         if not line.strip():
             continue
         key, separator, value = line.partition(":")
+        key = key.strip()
         if not separator:
             raise RecordError(f"{path} line {number}: expected 'key: value', got {line!r}")
-        pairs[key.strip()] = value.strip()
+        if key in pairs:
+            raise RecordError(f"{path} line {number}: duplicate key {key!r} (first on line {pairs[key][0]})")
+        pairs[key] = (number, value.strip())
     return pairs
 
 
+def _field(pairs: dict[str, tuple[int, str]], key: str, path: Path) -> tuple[int, str]:
+    """(line number, value) of ``key``; RecordError when the record lacks it."""
+    if key not in pairs:
+        raise RecordError(f"{path} lacks the key {key!r}")
+    return pairs[key]
+
+
+def _finite(path: Path, what: str, entry: tuple[int, str], minimum: float = -math.inf) -> float:
+    """The value of ``entry`` as a finite number of at least ``minimum``, else RecordError naming the line."""
+    line, text = entry
+    try:
+        value = float(text)
+    except ValueError:
+        raise RecordError(f"{path} line {line}: {what} must be a number, got {text!r}") from None
+    if not minimum <= value < math.inf:
+        bound = "" if minimum == -math.inf else f" and at least {minimum:g}"
+        raise RecordError(f"{path} line {line}: {what} must be finite{bound}, got {text}")
+    return value
+
+
+def _prediction_times(path: Path, pairs: dict[str, tuple[int, str]]) -> dict[int, float]:
+    """The ``K: seconds`` lines: K must run 0, 1, 2, ... and the times be finite, non-negative and increasing."""
+    entries: dict[int, tuple[int, float]] = {}
+    for key, (line, text) in pairs.items():
+        if not PREDICTION_KEY.fullmatch(key):
+            continue  # a key of the header, or one this reader does not use (the kit's ingestion_pid)
+        if key != str(abs(int(key))):
+            raise RecordError(f"{path} line {line}: prediction index {key!r} must be written 0, 1, 2, ...")
+        entries[int(key)] = (line, _finite(path, f"the time of prediction {key}", (line, text), minimum=0.0))
+    times: dict[int, float] = {}
+    for expected, index in enumerate(sorted(entries)):
+        line, seconds = entries[index]
+        if index != expected:
+            raise RecordError(f"{path} line {line}: prediction {index} is recorded, prediction {expected} is not")
+        if index and seconds <= times[index - 1]:
+            raise RecordError(f"{path} line {line}: prediction {index} at {seconds:g} s is not later than "
+                              f"prediction {index - 1} at {times[index - 1]:g} s")
+        times[index] = seconds
+    return times
+
+
 def read_start_record(output_dir: str | Path) -> StartRecord:
-    """Parse ``output_dir/start.txt``."""
+    """Parse and check ``output_dir/start.txt``; RecordError names the file and line of any problem."""
     path = Path(output_dir) / START_RECORD
     pairs = _read_pairs(path)
-    try:
-        times = {int(key): float(value) for key, value in pairs.items() if key.isdigit()}
-        return StartRecord(pairs["task_name"], float(pairs["time_budget"]), float(pairs["start_time"]), times)
-    except KeyError as error:
-        raise RecordError(f"{path} lacks the key {error}") from error
-    except ValueError as error:
-        raise RecordError(f"{path} holds a non-numeric value: {error}") from error
+    line, task_name = _field(pairs, "task_name", path)
+    problem = name_problem(task_name)
+    if problem:
+        raise RecordError(f"{path} line {line}: task_name {task_name!r} must be a plain name: {problem}")
+    budget_entry = _field(pairs, "time_budget", path)
+    time_budget = _finite(path, "time_budget", budget_entry)
+    if time_budget <= 0:
+        raise RecordError(f"{path} line {budget_entry[0]}: time_budget must be positive, got {time_budget:g}")
+    start_time = _finite(path, "start_time", _field(pairs, "start_time", path))
+    return StartRecord(task_name, time_budget, start_time, _prediction_times(path, pairs))
 
 
 def read_end_record(output_dir: str | Path) -> EndRecord | None:
@@ -93,9 +158,8 @@ def read_end_record(output_dir: str | Path) -> EndRecord | None:
     if not path.exists():
         return None
     pairs = _read_pairs(path)
-    try:
-        return EndRecord(float(pairs["ingestion_duration"]), pairs["ingestion_success"] == "1", pairs.get("error"))
-    except KeyError as error:
-        raise RecordError(f"{path} lacks the key {error}") from error
-    except ValueError as error:
-        raise RecordError(f"{path} holds a non-numeric value: {error}") from error
+    duration = _finite(path, "ingestion_duration", _field(pairs, "ingestion_duration", path), minimum=0.0)
+    line, success = _field(pairs, "ingestion_success", path)
+    if success not in ("0", "1"):
+        raise RecordError(f"{path} line {line}: ingestion_success must be 0 or 1, got {success!r}")
+    return EndRecord(duration, success == "1", pairs["error"][1] if "error" in pairs else None)

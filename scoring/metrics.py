@@ -29,17 +29,34 @@ def normalized_auc(solution: np.ndarray, prediction: np.ndarray) -> float:
     return float(2 * auc - 1)
 
 
-def transform_time(seconds: float, time_budget: float, t0: float = T0) -> float:
-    """t~ = log(1 + t/t0) / log(1 + T/t0), mapping [0, T] onto [0, 1]."""
+def check_time_budget(time_budget: float) -> float:
+    """``time_budget`` when positive and finite, else ScoringError."""
     if not time_budget > 0:
         raise ScoringError(f"the time budget must be positive, got {time_budget:g} s")
-    return math.log1p(seconds / t0) / math.log1p(time_budget / t0)
+    if time_budget == math.inf:
+        raise ScoringError("the time budget must be finite, got inf s")
+    return time_budget
+
+
+def transform_time(seconds: float, time_budget: float, t0: float = T0) -> float:
+    """t~ = log(1 + t/t0) / log(1 + T/t0), mapping [0, T] onto [0, 1]."""
+    return math.log1p(seconds / t0) / math.log1p(check_time_budget(time_budget) / t0)
 
 
 def area_under_learning_curve(times: Sequence[float], scores: Sequence[float], time_budget: float,
                               t0: float = T0) -> float:
     """Area under the step curve that starts at (0, 0) and holds each score from its transformed time until
-    the next prediction (the last until t~ = 1). Predictions made after ``time_budget`` are ignored."""
+    the next prediction (the last until t~ = 1). Predictions made after ``time_budget`` are ignored.
+
+    Times must be finite and non-negative and scores within [-1, 1] (else ScoringError), so the counted
+    points lie in [0, 1] × [-1, 1] and the area within [-1, 1].
+    """
+    check_time_budget(time_budget)
+    for seconds, score in zip(times, scores, strict=True):
+        if not 0 <= seconds < math.inf:
+            raise ScoringError(f"a prediction time must be finite and non-negative, got {seconds:g} s")
+        if not -1 <= score <= 1:
+            raise ScoringError(f"a score 2·AUC − 1 must be within [-1, 1], got {score:g}")
     points = sorted((transform_time(t, time_budget, t0), s) for t, s in zip(times, scores) if t <= time_budget)
     area = 0.0
     for (start, score), (end, _) in zip(points, points[1:] + [(1.0, 0.0)]):

@@ -9,6 +9,7 @@ time), ``learning_curve.png`` and ``detailed_results.html``.
 from __future__ import annotations
 
 import argparse
+import glob
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ingestion.command import positive_float
-from ingestion.dataset import load_labels
+from ingestion.dataset import check_one_hot, load_labels
 from ingestion.records import read_end_record, read_start_record
 from scoring.metrics import ScoringError, area_under_learning_curve, normalized_auc, transform_time
 from scoring.report import write_detailed_results, write_learning_curve
@@ -58,7 +59,7 @@ class ScoreResult:
 
 
 def load_prediction(path: Path, solution: np.ndarray, solution_file: Path) -> np.ndarray:
-    """Read one prediction file and check it has the solution's shape."""
+    """Read one prediction file and check it has the solution's shape and only finite values."""
     try:
         prediction = np.loadtxt(path, ndmin=2)
     except ValueError as error:
@@ -66,6 +67,11 @@ def load_prediction(path: Path, solution: np.ndarray, solution_file: Path) -> np
     if prediction.shape != solution.shape:
         raise ScoringError(f"prediction file {path} has shape {prediction.shape}, but the solution file "
                            f"{solution_file} has shape {solution.shape}")
+    bad = np.argwhere(~np.isfinite(prediction))
+    if bad.size:
+        row, column = bad[0]
+        raise ScoringError(f"prediction file {path} row {row + 1} column {column + 1} holds "
+                           f"{prediction[row, column]}: every value must be finite")
     return prediction
 
 
@@ -77,8 +83,8 @@ def score_predictions(predictions_dir: str | Path, solution_file: str | Path,
     end = read_end_record(predictions_dir)
     budget = float(time_budget) if time_budget is not None else start.time_budget
     solution_file = Path(solution_file)
-    solution = load_labels(solution_file, None)
-    for path in sorted(predictions_dir.glob(f"{start.task_name}.predict_*")):
+    solution = check_one_hot(load_labels(solution_file, None), solution_file)
+    for path in sorted(predictions_dir.glob(f"{glob.escape(start.task_name)}.predict_*")):
         index = path.name.rpartition("_")[2]
         if not index.isdigit() or int(index) not in start.prediction_times:
             logger.warning("ignoring %s: start.txt records no time for it", path)

@@ -10,13 +10,26 @@ random with ``--seed``. A class with a single clip keeps it in train and gets a 
 so scoring skips that class). Class names are the sorted folder names / labels, and column K of the solutions
 is class K. Unreadable audio (or a clip with no samples, or NaN/inf samples) stops the conversion with an error
 naming the file, unless ``--skip-bad`` is given: then such files are skipped and listed in the summary.
+
+Refused, with an error naming the file, folder or CSV line: the same audio (identical 16 kHz samples) under two
+labels (it would leak from train to test; within one class the first copy is kept and the others listed as
+skipped), a class name with control characters, a dataset name that is not a plain name, no clip left for
+train, and a test side with fewer than two classes (it could not be scored). A CSV may start with a UTF-8 BOM.
+A class folder that is a symlink is followed only when it leads outside the source folder and is not one of
+its ancestors; symlinked folders inside a class folder are not followed.
+
+The dataset is written to a hidden temporary folder inside ``--output`` and renamed into place once complete,
+so a failed or interrupted conversion never leaves a partial NAME/ that blocks a rerun.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import sys
+import hashlib
+import os
+import shutil
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +39,7 @@ from tqdm import tqdm
 
 from ingestion.command import fraction, positive_int
 from autospeech.audio_files import AudioFileError, is_audio_file, read_audio
-from ingestion.dataset import SAMPLE_RATE, DatasetError, one_hot, save_dataset
+from ingestion.dataset import SAMPLE_RATE, DatasetError, control_characters, name_problem, one_hot, save_dataset
 from autospeech_model.split import SIDES, holdout_mask
 
 FORMATS = ("npz", "pkl")
@@ -54,15 +67,34 @@ class ConversionSummary:
     warnings: list[str] = field(default_factory=list)
 
 
+def check_label(label: str, where: str) -> str:
+    """``label`` unless it holds control characters (they would break class_names.txt); else DatasetError."""
+    bad = control_characters(label)
+    if bad:
+        raise DatasetError(f"{where}: class name {label!r} holds control character(s) {' '.join(bad)}")
+    return label
+
+
+def loops_back(folder: Path, root: Path) -> bool:
+    """True when ``folder`` (a symlink, say) leads to ``root``, one of its ancestors, or a folder inside it."""
+    target, root = folder.resolve(), root.resolve()
+    return target == root or target in root.parents or root in target.parents
+
+
 def list_class_folders(root: Path) -> tuple[list[LabelledFile], list[tuple[Path, str]]]:
-    """Audio files under ``root/CLASS/`` labelled CLASS, and other visible files with why they were skipped."""
+    """Audio files under ``root/CLASS/`` labelled CLASS, and other visible files with why they were skipped.
+    ``Path.rglob`` never descends into symlinked folders; a class folder that loops back is skipped."""
     files, skipped = [], []
     for entry in sorted(root.iterdir()):
         if entry.name.startswith("."):
             continue
-        if entry.is_file():
+        if not entry.is_dir():
             skipped.append((entry, "not inside a class folder"))
             continue
+        if entry.is_symlink() and loops_back(entry, root):
+            skipped.append((entry, f"symlink to {entry.resolve()}, inside or above the source folder: not followed"))
+            continue
+        check_label(entry.name, f"class folder {entry}")
         for path in sorted(entry.rglob("*")):
             if is_audio_file(path):
                 files.append(LabelledFile(path, entry.name))
@@ -74,7 +106,7 @@ def list_class_folders(root: Path) -> tuple[list[LabelledFile], list[tuple[Path,
 def read_listing(csv_path: Path) -> list[LabelledFile]:
     """Labelled files from a CSV with columns path,label[,split][,group]; errors name the CSV and its line."""
     try:
-        reader = csv.DictReader(csv_path.read_text().splitlines())
+        reader = csv.DictReader(csv_path.read_text(encoding="utf-8-sig").splitlines())
     except UnicodeDecodeError as error:
         raise DatasetError(f"{csv_path} is not a text CSV file: {error}") from error
     columns = reader.fieldnames or []
@@ -88,6 +120,7 @@ def read_listing(csv_path: Path) -> list[LabelledFile]:
         path, label = (row.get("path") or "").strip(), (row.get("label") or "").strip()
         if not path or not label:
             raise DatasetError(f"{where}: empty path or label")
+        check_label(label, where)
         split = (row.get("split") or "").strip().lower() or None
         if split is not None and split not in SIDES:
             raise DatasetError(f"{where}: split must be train, test or empty, got {split!r}")
@@ -128,6 +161,53 @@ def read_clips(files: list[LabelledFile], skip_bad: bool) -> tuple[list[Labelled
     return kept, waveforms, skipped
 
 
+def drop_duplicates(files: list[LabelledFile], waveforms: list[np.ndarray]
+                    ) -> tuple[list[LabelledFile], list[np.ndarray], list[tuple[Path, str]]]:
+    """Keep the first of the clips with identical samples; the others are returned as skipped. The same audio
+    under two labels is a DatasetError naming both files."""
+    first: dict[bytes, LabelledFile] = {}
+    kept, kept_waveforms, skipped = [], [], []
+    for item, waveform in zip(files, waveforms):
+        original = first.setdefault(hashlib.sha256(waveform.tobytes()).digest(), item)
+        if original is item:
+            kept.append(item)
+            kept_waveforms.append(waveform)
+        elif original.label == item.label:
+            skipped.append((item.path, f"duplicate: the same audio as {original.path}, kept"))
+        else:
+            raise DatasetError(f"{item.path} (label {item.label!r}) holds the same audio as {original.path} (label "
+                               f"{original.label!r}): one clip cannot be of two classes; remove one of them")
+    return kept, kept_waveforms, skipped
+
+
+def check_sides(source: Path, labels: list[str], is_test: np.ndarray, test_fraction: float) -> None:
+    """DatasetError unless train holds a clip and test holds clips of at least two classes (to be scored)."""
+    if is_test.all():
+        raise DatasetError(f"{source}: no clip is left for train ({len(labels)} clips, all in test: pinned by "
+                           f"the CSV's split column?)")
+    if not is_test.any():
+        raise DatasetError(f"{source}: no clip went to the test split ({len(labels)} clips, test fraction "
+                           f"{test_fraction}); raise --test-fraction or add clips")
+    test_classes = sorted({label for label, chosen in zip(labels, is_test) if chosen})
+    if len(test_classes) < 2:
+        raise DatasetError(f"{source}: the test split holds clips of class {test_classes[0]} only; scoring needs "
+                           f"two classes or more (raise --test-fraction or add clips)")
+
+
+def write_dataset(output_dir: Path, name: str, **dataset: object) -> Path:
+    """:func:`save_dataset` into a hidden temporary folder inside ``output_dir``, then rename NAME/ into
+    place; the temporary folder is removed whatever happens, so a failure leaves nothing behind."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}.partial-", dir=output_dir))
+    try:
+        written = save_dataset(staging, name, **dataset)
+        if (output_dir / name).exists():
+            raise DatasetError(f"output dataset folder already exists: {output_dir / name} (created meanwhile?)")
+        return written.rename(output_dir / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def split_warnings(labels: list[str], is_test: np.ndarray, class_names: list[str]) -> list[str]:
     """Warnings for classes with an empty train or test side."""
     warnings = []
@@ -145,7 +225,10 @@ def convert(source: str | Path, output_dir: str | Path, name: str | None = None,
             time_budget: int | None = None) -> ConversionSummary:
     """Convert a class-folder tree or CSV listing into ``output_dir/NAME`` (NAME defaults to the source's name)."""
     source = Path(source)
-    name = name or source.stem
+    name = name or Path(os.path.abspath(source)).stem
+    problem = name_problem(name)
+    if problem:
+        raise DatasetError(f"dataset name {name!r} must be a plain name ({problem}); choose one with --name")
     dataset_dir = Path(output_dir) / name
     if dataset_dir.exists():
         raise DatasetError(f"output dataset folder already exists: {dataset_dir} (remove it or choose --name)")
@@ -153,21 +236,22 @@ def convert(source: str | Path, output_dir: str | Path, name: str | None = None,
     if not files:
         raise DatasetError(f"no audio files found in {source} (looked for class subfolders or CSV rows)")
     files, waveforms, bad = read_clips(files, skip_bad)
-    skipped += bad
+    files, waveforms, duplicates = drop_duplicates(files, waveforms)
+    skipped += bad + duplicates
     labels = [item.label for item in files]
     class_names = sorted(set(labels))
     if len(class_names) < 2:
         raise DatasetError(f"{source}: need at least 2 classes with readable clips, found {class_names}")
     is_test = holdout_mask(labels, test_fraction, seed, [item.group for item in files],
                                [item.split for item in files])
-    if not is_test.any():
-        raise DatasetError(f"{source}: no clip went to the test split ({len(files)} clips, test fraction "
-                           f"{test_fraction}); raise --test-fraction or add clips")
+    check_sides(source, labels, is_test, test_fraction)
     sides = {"train": np.flatnonzero(~is_test), "test": np.flatnonzero(is_test)}
-    save_dataset(output_dir, name,
-                 [waveforms[i] for i in sides["train"]], one_hot([labels[i] for i in sides["train"]], class_names),
-                 [waveforms[i] for i in sides["test"]], one_hot([labels[i] for i in sides["test"]], class_names),
-                 time_budget=time_budget, formats=formats, class_names=class_names)
+    write_dataset(Path(output_dir), name,
+                  train_x=[waveforms[i] for i in sides["train"]],
+                  train_y=one_hot([labels[i] for i in sides["train"]], class_names),
+                  test_x=[waveforms[i] for i in sides["test"]],
+                  test_y=one_hot([labels[i] for i in sides["test"]], class_names),
+                  time_budget=time_budget, formats=formats, class_names=class_names)
     return ConversionSummary(
         dataset_dir, class_names,
         counts={side: Counter(labels[i] for i in indices) for side, indices in sides.items()},

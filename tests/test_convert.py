@@ -78,12 +78,12 @@ def test_split_is_stratified_and_seeded(tmp_path):
 
 
 def test_class_with_one_clip_goes_to_train_with_a_warning(tmp_path):
-    class_folders(tmp_path / "in", {"many": 4, "single": 1})
+    class_folders(tmp_path / "in", {"many": 4, "more": 3, "single": 1})
     summary = convert(tmp_path / "in", tmp_path / "out")
     assert summary.counts["train"]["single"] == 1 and summary.counts["test"]["single"] == 0
     assert any("no test clips for class(es) single" in warning for warning in summary.warnings)
     assert "warning: no test clips" in format_summary(summary)
-    assert load_dataset(summary.dataset_dir).train_y.shape == (4, 2)
+    assert load_dataset(summary.dataset_dir).train_y.shape == (6, 3)
 
 
 def test_csv_listing_with_forced_split_and_groups(tmp_path):

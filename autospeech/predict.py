@@ -3,9 +3,13 @@
 Inputs are audio files and/or folders (searched recursively for .wav, .flac, .ogg, .opus, .mp3, .aiff); each
 file is read like the converter does (16 kHz mono). The CSV has one row per file: ``file``, ``label`` (the
 most probable class: its name from the model folder's class_names.txt, else its index) and one probability
-column per class. Files are classified in batches and each batch is written at once, so an error on a later
-file never loses the rows already written. An unreadable file stops the run with its name, unless
---skip-bad is given: it is then skipped and listed on stderr.
+column per class. An unreadable file stops the run with its name, unless --skip-bad is given: it is then
+skipped and listed on stderr.
+
+--output is written as ``OUTPUT.partial`` beside it, batch by batch, and renamed over OUTPUT only when every
+file is classified: a failed or interrupted run leaves an earlier OUTPUT as it was, and the rows it computed
+in ``OUTPUT.partial`` (replaced by the next run). An --output that is one of the input files, a folder, or
+inside --model-dir is refused before anything is read or written.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from autospeech.audio_files import AudioFileError, find_audio_files, read_audio
 from ingestion.dataset import DatasetError, load_class_names
 
 DEFAULT_BATCH_FILES = 64
+PARTIAL_SUFFIX = ".partial"
 
 
 def class_labels(model_dir: Path, class_num: int) -> list[str]:
@@ -36,6 +41,30 @@ def class_labels(model_dir: Path, class_num: int) -> list[str]:
         raise DatasetError(f"{model_dir / 'class_names.txt'} has {len(names)} names, the model has {class_num} "
                            f"classes")
     return names
+
+
+def check_output(output: Path, files: list[Path], model_dir: Path) -> None:
+    """ValueError unless ``output`` can be written without destroying an input file or the model."""
+    target = output.resolve()
+    if target.is_dir():
+        raise ValueError(f"--output {output} is a folder; give a CSV file path")
+    if any(target == path.resolve() for path in files):
+        raise ValueError(f"--output {output} is one of the input files; choose another path")
+    if target.is_relative_to(model_dir.resolve()):
+        raise ValueError(f"--output {output} lies inside --model-dir {model_dir}; choose a path outside the model")
+
+
+@contextlib.contextmanager
+def csv_destination(output: Path | None) -> Iterator[TextIO]:
+    """Standard output; or ``OUTPUT.partial``, renamed over ``output`` once the block completes (on an error it
+    stays, holding the rows written so far, and ``output`` is untouched)."""
+    if output is None:
+        yield sys.stdout
+        return
+    partial = output.with_name(output.name + PARTIAL_SUFFIX)
+    with open(partial, "w", newline="") as handle:
+        yield handle
+    partial.replace(output)
 
 
 def batches(files: list[Path], size: int) -> Iterator[list[Path]]:
@@ -57,7 +86,7 @@ def predict_files(model: object, files: list[Path], labels: list[str], output: T
                 readable.append(path)
             except AudioFileError as error:
                 if not skip_bad:
-                    raise AudioFileError(f"{error} ({written} prediction(s) written before it; "
+                    raise AudioFileError(f"{error} ({written} prediction(s) before it are in {output.name}; "
                                          f"use --skip-bad to skip bad files)") from error
                 skipped.append((path, str(error)))
         if not readable:
@@ -87,10 +116,13 @@ def main(args: argparse.Namespace) -> int:
     if not files:
         raise AudioFileError(f"no audio files found in {', '.join(args.inputs)}")
     model_dir = Path(args.model_dir)
+    output = Path(args.output) if args.output else None
+    if output is not None:
+        check_output(output, files, model_dir)
     model = Model.load(model_dir)
     labels = class_labels(model_dir, model.class_num)
-    with open(args.output, "w", newline="") if args.output else contextlib.nullcontext(sys.stdout) as output:
-        skipped = predict_files(model, files, labels, output, args.skip_bad, args.batch_files)
+    with csv_destination(output) as handle:
+        skipped = predict_files(model, files, labels, handle, args.skip_bad, args.batch_files)
     for path, reason in skipped:
         print(f"skipped {path}: {reason}", file=sys.stderr)
     return 0

@@ -70,23 +70,42 @@ def test_predict_writes_one_row_per_file_matching_the_saved_model(fitted):
     np.testing.assert_allclose(probabilities, expected, atol=1e-5)
 
 
-def test_a_bad_file_stops_predict_but_keeps_the_rows_already_written(fitted, capsys):
+def test_a_bad_file_stops_predict_keeping_the_earlier_output_and_the_rows_computed(fitted, capsys):
     root, _ = fitted
     inputs = root / "inputs"
     shutil.copytree(root / "audio" / "low", inputs)
+    output, partial = root / "partial.csv", root / "partial.csv.partial"
+    predict = ["predict", "--model-dir", str(root / "model"), str(inputs), "--output", str(output)]
+    assert main(predict) == 0
+    earlier = output.read_bytes()
     (inputs / "zz_broken.wav").write_bytes(b"RIFF....WAVEfmt garbage")
-    output = root / "partial.csv"
-    code = main(["predict", "--model-dir", str(root / "model"), str(inputs), "--output", str(output),
-                 "--batch-files", "2"])
-    assert code == 2
+    assert main(predict + ["--batch-files", "2"]) == 2
     error = capsys.readouterr().err
     assert error.startswith("autospeech: error: cannot read audio file ") and "zz_broken.wav" in error
-    assert "(4 prediction(s) written before it" in error and error.count("\n") == 1
-    assert len(read_csv(output)) == 4  # two full batches before the batch holding the bad file
-    assert main(["predict", "--model-dir", str(root / "model"), str(inputs), "--output", str(output),
-                 "--skip-bad"]) == 0
+    assert f"(4 prediction(s) before it are in {partial}; use --skip-bad" in error and error.count("\n") == 1
+    assert output.read_bytes() == earlier  # the failed rerun did not empty the earlier CSV
+    assert len(read_csv(partial)) == 4  # two full batches before the batch holding the bad file
+    assert main(predict + ["--skip-bad"]) == 0
     assert len(read_csv(output)) == 5
     assert f"skipped {inputs / 'zz_broken.wav'}: cannot read audio file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("target, problem", [
+    ("audio/high/high0.flac", "is one of the input files; choose another path"),
+    ("model/model.json", "lies inside --model-dir {model}; choose a path outside the model"),
+    ("model/../model/new.csv", "lies inside --model-dir {model}; choose a path outside the model"),
+    ("audio", "is a folder; give a CSV file path"),
+])
+def test_an_output_that_would_destroy_an_input_or_the_model_is_refused(fitted, capsys, target, problem):
+    root, _ = fitted
+    before = {path: path.read_bytes() for path in [*(root / "audio").rglob("*.flac"), *(root / "model").iterdir()]
+              if path.is_file()}
+    output = root / target
+    assert main(["predict", "--model-dir", str(root / "model"), str(root / "audio"), "--output", str(output)]) == 2
+    assert capsys.readouterr().err == (f"autospeech: error: --output {output} "
+                                       f"{problem.format(model=root / 'model')}\n")
+    assert {path: path.read_bytes() for path in before} == before
+    assert not list(root.rglob("*.partial"))
 
 
 def test_without_class_names_the_labels_are_indices(fitted, capsys):

@@ -2,7 +2,8 @@
 
 ``start.txt`` holds ``key: value`` lines (task_name, time_budget, start_time as a Unix time), then one line
 ``K: seconds`` per prediction ``NAME.predict_K`` with the cumulative time charged to the model when it was made.
-It is rewritten after every prediction, so a crash never loses the times of predictions already written.
+Its header is written at the start, then one line is appended per prediction (and the whole record rewritten
+once at the end), so a crash never loses the times of predictions already written.
 ``end.txt`` holds ingestion_duration, ingestion_success (1 or 0) and, on failure, error.
 Scoring reads both with :func:`read_start_record` and :func:`read_end_record`, which trust nothing: a duplicate
 key, a task_name that is not a plain name, a time_budget that is not positive and finite, prediction times that
@@ -42,10 +43,23 @@ class StartRecord:
     prediction_times: dict[int, float] = field(default_factory=dict)
 
     def write(self, output_dir: Path) -> None:
+        """Write the whole record at once (a temporary file renamed over start.txt)."""
         lines = [f"task_name: {self.task_name}", f"time_budget: {self.time_budget:g}",
                  f"start_time: {self.start_time:.3f}"]
-        lines += [f"{index}: {seconds:.3f}" for index, seconds in sorted(self.prediction_times.items())]
+        lines += [_time_line(index, seconds) for index, seconds in sorted(self.prediction_times.items())]
         _write_atomically(Path(output_dir) / START_RECORD, lines)
+
+    def append(self, output_dir: Path, index: int, seconds: float) -> None:
+        """Record prediction ``index`` at ``seconds`` and append its one line to start.txt (one write call,
+        newline last: a write cut short leaves a line without newline, which readers ignore)."""
+        self.prediction_times[index] = seconds
+        with open(Path(output_dir) / START_RECORD, "a", encoding="utf-8") as handle:
+            handle.write(f"{_time_line(index, seconds)}\n")
+
+
+def _time_line(index: int, seconds: float) -> str:
+    """``K: seconds`` to the microsecond, so predictions made within one millisecond still increase."""
+    return f"{index}: {seconds:.6f}"
 
 
 @dataclass

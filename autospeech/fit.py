@@ -17,7 +17,7 @@ from pathlib import Path
 from ingestion.command import positive_float
 from autospeech_model.config import ModelConfig
 from ingestion.dataset import find_data_dir, load_dataset, solution_path
-from ingestion.ingestion import IngestionResult, configure_logging, model_metadata, run_model
+from ingestion.ingestion import IngestionResult, add_trust_pickle, configure_logging, model_metadata, run_model
 from scoring.score import ScoreResult, score_predictions
 
 PREDICTIONS_FOLDER = "predictions"
@@ -35,12 +35,13 @@ class FitResult:
 
 
 def fit(dataset_dir: str | Path, model_dir: str | Path, time_budget: float | None = None,
-        config: ModelConfig | None = None) -> FitResult:
+        config: ModelConfig | None = None, trust_pickle: bool = False) -> FitResult:
     """Train a Model on ``dataset_dir`` under the budget, save it to ``model_dir`` and score its predictions.
+    ``trust_pickle``: read .pkl clips with plain pickle.load (see ingestion.dataset).
 
     Raises ValueError when the run ended before the model built a classifier (nothing to save).
     """
-    dataset = load_dataset(dataset_dir)
+    dataset = load_dataset(dataset_dir, trust_pickle=trust_pickle)
     from autospeech_model.model import Model  # imports TensorFlow: only once the dataset has loaded
 
     budget_seconds, metadata = model_metadata(dataset, time_budget)
@@ -77,6 +78,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time-budget", type=positive_float, default=None,
                         help="seconds (default: meta.json's time_budget, else 1800)")
     parser.add_argument("--seed", type=int, default=ModelConfig.seed, help="model seed (default: %(default)s)")
+    add_trust_pickle(parser)
     parser.add_argument("--from-scratch", action="store_true",
                         help="start from random weights instead of the pretrained data01 model")
 
@@ -87,6 +89,6 @@ def main(args: argparse.Namespace) -> int:
     config = ModelConfig(seed=args.seed)
     if args.from_scratch:
         config = config.replace(pretrained_weights=None)
-    result = fit(args.dataset, args.model_dir, args.time_budget, config)
+    result = fit(args.dataset, args.model_dir, args.time_budget, config, args.trust_pickle)
     print(format_fit(result))
     return 0 if result.run.success or result.run.timed_out else 1

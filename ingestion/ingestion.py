@@ -1,14 +1,18 @@
 """Run a submission on one dataset under a time budget, like the official AutoSpeech 2019 ingestion program.
 
-The model is imported from ``CODE_DIR/model.py`` and built with ``Model(metadata)`` (not charged). Then::
+The submission, ``CODE_DIR/model.py``, runs in a child process (sandboxed where Linux namespaces work, see
+:mod:`ingestion.submission` and :mod:`ingestion.sandbox`) that gets the clips from here, imports ``model.py``
+and builds ``Model(metadata)`` (not charged, under a setup limit of 20 minutes by default). Then::
 
     while not model.done_training:
         model.train((train_x, train_y), remaining_time_budget)
-        predictions = model.test(test_x, remaining_time_budget)   # written to NAME.predict_K
+        predictions = model.test(test_x, remaining_time_budget)   # written here to NAME.predict_K
 
-Every train/test call is charged its wall time and runs under a limit of the remaining budget. Once the
-budget is spent, the model raises, or a prediction is malformed, the run stops and is marked unsuccessful;
-the predictions written before stay and are scored. See :mod:`ingestion.records` for start.txt / end.txt.
+The charged time is the wall time since the first train command (:mod:`ingestion.timing`); the child is killed
+a grace period after the budget runs out. Once the budget is spent, the model fails (an exception, ``sys.exit``,
+a crash) or a prediction is malformed, the run stops and is marked unsuccessful; the predictions written before
+stay and are scored. The output folder is locked for the run and emptied of earlier outputs first
+(:mod:`ingestion.outputs`); see :mod:`ingestion.records` for start.txt / end.txt.
 
 Time budget: ``time_budget`` from meta.json, unless one is passed (``--time-budget``), which then overrides it
 (logged); without either, 1800 s. The model's metadata carries the budget in force as ``time_budget``.
@@ -20,21 +24,37 @@ import argparse
 import logging
 import sys
 import time
-import traceback
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
 from ingestion.command import positive_float
-from ingestion.dataset import Dataset, load_dataset
-from ingestion.records import END_RECORD, START_RECORD, EndRecord, StartRecord
-from ingestion.submission import IngestionError, load_model_class
-from ingestion.timing import Budget, TimeoutException
+from ingestion.dataset import Dataset, find_data_dir, load_dataset
+from ingestion.in_process import InProcessSubmission
+from ingestion.outputs import OutputFolder, claim_output, prediction_path
+from ingestion.records import EndRecord, StartRecord
+from ingestion.submission import ChildSubmission, IngestionError
+from ingestion.timing import SETUP_LIMIT_SECONDS, Budget, TimeoutException
 
 DEFAULT_TIME_BUDGET = 1800.0  # seconds; the official kit's default --time_budget
 
 logger = logging.getLogger(__name__)
+
+
+class Submission(Protocol):
+    """What the timed loop drives: :class:`ingestion.submission.ChildSubmission` or
+    :class:`ingestion.in_process.InProcessSubmission`."""
+
+    done_training: bool
+
+    def train(self, remaining: float) -> None: ...
+
+    def test(self, remaining: float) -> tuple[Any, bool]: ...
+
+    def stop(self) -> None: ...
 
 
 @dataclass
@@ -49,15 +69,11 @@ class IngestionResult:
     success: bool = False
     timed_out: bool = False
     error: str | None = None
+    sandboxed: bool = False
 
     @property
     def prediction_paths(self) -> list[Path]:
         return [prediction_path(self.output_dir, self.name, index) for index in range(len(self.prediction_times))]
-
-
-def prediction_path(output_dir: Path, name: str, index: int) -> Path:
-    """Path of the K-th prediction file ``NAME.predict_K``."""
-    return Path(output_dir) / f"{name}.predict_{index}"
 
 
 def resolve_time_budget(metadata: dict, time_budget: float | None) -> float:
@@ -92,90 +108,91 @@ def check_prediction(prediction: object, shape: tuple[int, int], code_dir: Path)
     return array
 
 
-def describe_model_error(error: Exception, code_dir: Path) -> str:
-    """One line naming the model, the exception and where it was raised."""
-    frames = traceback.extract_tb(error.__traceback__)
-    where = f" (at {frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name})" if frames else ""
-    return f"model in {code_dir} raised {type(error).__name__}: {error}{where}"
+def run_ingestion(dataset_dir: str | Path, code_dir: str | Path, output: str | Path | OutputFolder,
+                  time_budget: float | None = None, *, trust_pickle: bool = False, sandbox: bool = True,
+                  setup_limit: float = SETUP_LIMIT_SECONDS) -> IngestionResult:
+    """Run the submission in ``code_dir`` on ``dataset_dir``, writing predictions and records to ``output``: a
+    folder to claim (:func:`ingestion.outputs.claim_output`), or one the caller has claimed (to score it under
+    the same lock).
 
-
-def clear_previous_run(output_dir: Path, name: str) -> None:
-    """Remove predictions and records a previous run left in ``output_dir`` so they cannot be scored."""
-    stale = [*output_dir.glob(f"{name}.predict_*"), output_dir / START_RECORD, output_dir / END_RECORD]
-    removed = [path for path in stale if path.exists()]
-    for path in removed:
-        path.unlink()
-    if removed:
-        logger.info("removed %d file(s) of a previous run from %s", len(removed), output_dir)
-
-
-def run_ingestion(dataset_dir: str | Path, code_dir: str | Path, output_dir: str | Path,
-                  time_budget: float | None = None) -> IngestionResult:
-    """Run the submission in ``code_dir`` on ``dataset_dir``, writing predictions and records to ``output_dir``.
-
-    Raises DatasetError / IngestionError when the run cannot start (bad dataset, no importable Model, Model()
-    failing); failures during the run are returned in the result (``success`` False, ``error``) instead.
+    Raises DatasetError / IngestionError / OutputBusyError when the run cannot start (bad dataset, no model.py,
+    import or ``Model(metadata)`` failing, the folder in use); failures during the run are returned in the
+    result (``success`` False, ``error``) instead.
     """
-    dataset = load_dataset(dataset_dir)
+    dataset = load_dataset(dataset_dir, trust_pickle=trust_pickle)
     code_dir = Path(code_dir).resolve()
-    model_class = load_model_class(code_dir)
     budget_seconds, metadata = model_metadata(dataset, time_budget)
-    try:
-        model = model_class(metadata)
-    except Exception as error:
-        raise IngestionError(f"Model(metadata) failed: {describe_model_error(error, code_dir)}") from error
-    return run_model(model, dataset, output_dir, budget_seconds, code_dir)
+    claim = nullcontext(output) if isinstance(output, OutputFolder) else claim_output(output)
+    with claim as folder:
+        hidden = (find_data_dir(dataset_dir)[1].parent, folder.path)
+        with ChildSubmission.started(code_dir, dataset, metadata, hidden, sandbox, setup_limit) as submission:
+            result = IngestionResult(dataset.name, folder.path, budget_seconds, sandboxed=submission.sandboxed)
+            return run_timed(submission, dataset, folder, code_dir, result)
 
 
 def run_model(model: object, dataset: Dataset, output_dir: str | Path, budget_seconds: float,
               code_dir: Path) -> IngestionResult:
-    """The timed loop on an already built model (``code_dir`` names it in errors): clears ``output_dir`` of a
-    previous run, writes the records and predictions, and returns how it went (failures in the result)."""
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    clear_previous_run(output_dir, dataset.name)
-    result = IngestionResult(dataset.name, output_dir, budget_seconds)
-    start = time.time()
-    record = StartRecord(dataset.name, budget_seconds, start)
-    record.write(output_dir)
+    """The timed loop on a trusted model object built in this process (``autospeech fit``), without isolation;
+    ``code_dir`` names it in errors."""
+    with claim_output(output_dir) as folder:
+        result = IngestionResult(dataset.name, folder.path, budget_seconds)
+        return run_timed(InProcessSubmission(model, dataset, code_dir), dataset, folder, code_dir, result)
+
+
+def run_timed(submission: Submission, dataset: Dataset, folder: OutputFolder, code_dir: Path,
+              result: IngestionResult) -> IngestionResult:
+    """Drive ``submission`` under the budget, fill ``result`` and write the records; failures end up in it."""
+    budget = Budget(result.time_budget)
+    record = StartRecord(dataset.name, result.time_budget, time.time())
+    record.write(folder.path)
+    budget.start()
     try:
-        train_and_predict(model, dataset, code_dir, Budget(budget_seconds), record, result)
+        train_and_predict(submission, dataset, code_dir, budget, folder, record, result)
         result.success = True
-    except TimeoutException:
+    except TimeoutException as error:
         result.timed_out = True
-        result.error = (f"model in {code_dir} exceeded the time budget of {budget_seconds:g} s; "
+        result.error = (f"model in {code_dir} exceeded the time budget of {result.time_budget:g} s ({error}); "
                         f"{len(result.prediction_times)} prediction(s) written before count")
     except IngestionError as error:
         result.error = str(error)
-    except Exception as error:
-        result.error = describe_model_error(error, code_dir)
-        logger.debug("model traceback", exc_info=True)
-    result.duration = time.time() - start
-    EndRecord(result.duration, result.success, result.error).write(output_dir)
-    if result.error:
-        logger.error("ingestion failed: %s", result.error)
-    logger.info("ingestion %s in %.1f s with %d prediction(s) in %s", "succeeded" if result.success else "failed",
-                result.duration, len(result.prediction_times), output_dir)
+    except KeyboardInterrupt:
+        result.error = "ingestion was interrupted"
+        raise
+    finally:
+        result.duration = budget.elapsed
+        finish(submission, folder, record, result)
     return result
 
 
-def train_and_predict(model: object, dataset: Dataset, code_dir: Path, budget: Budget, record: StartRecord,
-                      result: IngestionResult) -> None:
-    """The official loop: train and test until ``model.done_training``, saving each prediction at once."""
+def finish(submission: Submission, folder: OutputFolder, record: StartRecord, result: IngestionResult) -> None:
+    """Once the submission can no longer act: restore the outputs, rewrite start.txt whole, write end.txt."""
+    submission.stop()
+    folder.seal()
+    record.write(folder.path)
+    EndRecord(result.duration, result.success, result.error).write(folder.path)
+    if result.error:
+        logger.error("ingestion failed: %s", result.error)
+    logger.info("ingestion %s in %.1f s with %d prediction(s) in %s", "succeeded" if result.success else "failed",
+                result.duration, len(result.prediction_times), folder.path)
+
+
+def train_and_predict(submission: Submission, dataset: Dataset, code_dir: Path, budget: Budget,
+                      folder: OutputFolder, record: StartRecord, result: IngestionResult) -> None:
+    """The official loop: train and test until ``done_training``, saving each prediction at once."""
     shape = (len(dataset.test_x), dataset.train_y.shape[1])
-    while not model.done_training:
-        with budget.charge():
-            model.train((dataset.train_x, dataset.train_y), remaining_time_budget=budget.remaining)
-        with budget.charge():
-            raw_prediction = model.test(dataset.test_x, remaining_time_budget=budget.remaining)
+    done = submission.done_training
+    while not done:
+        submission.train(budget.check())
+        raw_prediction, done = submission.test(budget.check())
         prediction = check_prediction(raw_prediction, shape, code_dir)
+        budget.check()
         index = len(result.prediction_times)
-        np.savetxt(prediction_path(result.output_dir, dataset.name, index), prediction)
-        result.prediction_times.append(budget.charged)
-        record.prediction_times[index] = budget.charged
-        record.write(result.output_dir)
+        folder.write_prediction(dataset.name, index, prediction)
+        result.prediction_times.append(budget.elapsed)
+        record.append(folder.path, index, result.prediction_times[-1])
         logger.info("round %d: wrote %s.predict_%d, charged %.1f s, remaining %.1f s of %g s",
-                    index + 1, dataset.name, index, budget.charged, budget.remaining, budget.time_budget)
+                    index + 1, dataset.name, index, result.prediction_times[-1], budget.remaining,
+                    budget.time_budget)
 
 
 def configure_logging() -> None:
@@ -186,23 +203,44 @@ def configure_logging() -> None:
 def add_arguments(parser: argparse.ArgumentParser, several_datasets: bool = False) -> None:
     """Options --dataset, --code-dir, --output, --time-budget (``several_datasets``: --dataset takes 1 or more),
     each also under the official kit's spelling (--dataset_dir=, --code_dir=, --output_dir=, --time_budget=);
-    the kit's --ingestion_program_dir and --score_dir are accepted and unused."""
+    the kit's --ingestion_program_dir and --score_dir are accepted and unused. Ours: --trust-pickle,
+    --setup-limit, --no-sandbox."""
     parser.add_argument("--dataset", "--dataset_dir", dest="dataset", required=True,
                         nargs="+" if several_datasets else None, help="dataset folder NAME/ (holding NAME.data/)")
     parser.add_argument("--code-dir", "--code_dir", dest="code_dir", default=".",
                         help="folder holding the submission's model.py (default: .)")
     parser.add_argument("--output", "--output_dir", dest="output", required=True,
-                        help="folder for NAME.predict_K, start.txt and end.txt")
+                        help="folder for NAME.predict_K, start.txt and end.txt (locked for the run; earlier "
+                             "outputs in it are removed)")
     parser.add_argument("--time-budget", "--time_budget", dest="time_budget", type=positive_float, default=None,
                         help=f"seconds; overrides meta.json's time_budget (default: meta.json's, "
                              f"else {DEFAULT_TIME_BUDGET:g})")
+    add_trust_pickle(parser)
+    parser.add_argument("--setup-limit", type=positive_float, default=SETUP_LIMIT_SECONDS,
+                        help="seconds allowed to import model.py and build Model(metadata), not charged to the "
+                             "budget (default: %(default)g)")
+    parser.add_argument("--no-sandbox", dest="sandbox", action="store_false",
+                        help="run the submission as a plain child process even where a bubblewrap sandbox works "
+                             "(it can then read the filesystem, the test solution included)")
     for unused in ("--ingestion_program_dir", "--score_dir"):
         parser.add_argument(unused, help="accepted for the official kit's command line; not used")
 
 
+def add_trust_pickle(parser: argparse.ArgumentParser) -> None:
+    """The --trust-pickle option (also for the tools that load datasets)."""
+    parser.add_argument("--trust-pickle", action="store_true",
+                        help="read train.pkl/test.pkl with plain pickle.load, which runs any code they carry "
+                             "(default: only lists of numpy arrays are accepted)")
+
+
+def ingest(dataset_dir: str | Path, output: str | Path | OutputFolder, args: argparse.Namespace) -> IngestionResult:
+    """:func:`run_ingestion` with the options of :func:`add_arguments` (the commands built on ingestion)."""
+    return run_ingestion(dataset_dir, args.code_dir, output, args.time_budget, trust_pickle=args.trust_pickle,
+                         sandbox=args.sandbox, setup_limit=args.setup_limit)
+
+
 def main(args: argparse.Namespace) -> int:
-    """Run ingestion; 0 on success, 1 when the run failed. A run that cannot start (bad dataset or submission)
-    raises DatasetError / IngestionError, which the command line reports as one line with exit code 2."""
+    """Run ingestion; 0 on success, 1 when the run failed. A run that cannot start (bad dataset or submission,
+    output folder in use) raises a ValueError, which the command line reports as one line with exit code 2."""
     configure_logging()
-    result = run_ingestion(args.dataset, args.code_dir, args.output, args.time_budget)
-    return 0 if result.success else 1
+    return 0 if ingest(args.dataset, args.output, args).success else 1

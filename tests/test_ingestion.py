@@ -18,10 +18,11 @@ import pytest
 
 from autospeech import run as run_local
 from ingestion.dataset import DatasetError, load_dataset, save_dataset, solution_path
+from ingestion.in_process import InProcessSubmission
 from ingestion.ingestion import check_prediction, resolve_time_budget, run_ingestion
 from ingestion.records import read_end_record, read_start_record
-from ingestion.submission import IngestionError, load_model_class
-from ingestion.timing import Budget, TimeoutException, time_limit
+from ingestion.submission import IngestionError
+from ingestion.timing import TimeoutException, time_limit
 from scoring.metrics import ScoringError
 from scoring.score import score_predictions
 
@@ -79,8 +80,6 @@ def test_sleeping_model_is_stopped_and_earlier_predictions_kept(tiny_dataset, tm
 
 
 def test_model_running_keras_is_stopped(tiny_dataset, tmp_path):
-    import keras  # noqa: F401  (imported here so the budget is spent fitting, not importing)
-
     code_dir = scripted_model(tmp_path, ["prior", "tf_fit"])
     result = run_ingestion(tiny_dataset, code_dir, tmp_path / "out", time_budget=3)
     assert result.timed_out and not result.success
@@ -108,15 +107,31 @@ def test_model_exception_is_reported_with_its_location(tiny_dataset, tmp_path):
     assert "ValueError" in read_end_record(tmp_path / "out").error
 
 
-def test_error_raised_after_the_alarm_counts_as_a_timeout():
-    budget = Budget(0.05)
+class InProcessModel:
+    """A model object for the in-process runner (``autospeech fit``): ``train`` runs ``behaviour``."""
+
+    done_training = False
+
+    def __init__(self, behaviour):
+        self.behaviour = behaviour
+
+    def train(self, dataset, remaining_time_budget=None):
+        self.behaviour()
+
+
+def in_process(behaviour, tiny_dataset, tmp_path) -> InProcessSubmission:
+    return InProcessSubmission(InProcessModel(behaviour), load_dataset(tiny_dataset), tmp_path)
+
+
+def test_error_raised_after_the_alarm_counts_as_a_timeout(tiny_dataset, tmp_path):
+    def swallow_the_alarm():
+        try:
+            time.sleep(1)
+        except TimeoutException:  # library code that catches the alarm and fails differently
+            raise TypeError("swallowed the alarm")
+
     with pytest.raises(TimeoutException, match="failed with TypeError: swallowed the alarm"):
-        with budget.charge():
-            try:
-                time.sleep(1)
-            except TimeoutException:  # library code that catches the alarm and fails differently
-                raise TypeError("swallowed the alarm")
-    assert budget.remaining <= 0
+        in_process(swallow_the_alarm, tiny_dataset, tmp_path).train(0.05)
 
 
 def test_alarm_repeats_when_the_first_one_is_swallowed():
@@ -133,12 +148,12 @@ def test_alarm_repeats_when_the_first_one_is_swallowed():
     assert swallowed == 2
 
 
-def test_error_within_the_budget_is_not_a_timeout():
-    budget = Budget(10)
-    with pytest.raises(TypeError):
-        with budget.charge():
-            raise TypeError("a real bug")
-    assert budget.remaining > 9
+def test_error_within_the_budget_is_not_a_timeout(tiny_dataset, tmp_path):
+    def fail():
+        raise TypeError("a real bug")
+
+    with pytest.raises(IngestionError, match=f"model in {re.escape(str(tmp_path))} raised TypeError: a real bug"):
+        in_process(fail, tiny_dataset, tmp_path).train(10)
 
 
 def test_check_prediction_rejects_non_finite_and_non_numeric(tmp_path):
@@ -166,15 +181,15 @@ def test_budget_argument_overrides_meta_and_reaches_the_model(make_dataset, tmp_
 
 def test_previous_run_outputs_are_removed(tiny_dataset, tmp_path):
     (tmp_path / "out").mkdir()
-    (tmp_path / "out" / "tiny.predict_5").write_text("stale")
+    stale = ["tiny.predict_5", "other.predict_0", "scores.txt", "learning_curve.png", "detailed_results.html",
+             "end.txt", "start.txt.tmp"]
+    for name in stale:
+        (tmp_path / "out" / name).write_text("stale")
+    (tmp_path / "out" / "notes.md").write_text("not an output: kept")
     run_ingestion(tiny_dataset, DUMMY_MODELS / "class_prior", tmp_path / "out")
-    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["end.txt", "start.txt", "tiny.predict_0"]
-
-
-def test_two_submissions_import_in_one_process(tmp_path):
-    first = load_model_class(DUMMY_MODELS / "class_prior")
-    second = load_model_class(scripted_model(tmp_path, ["prior"]))
-    assert first is not second and hasattr(second({}), "script")
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["end.txt", "notes.md", "start.txt",
+                                                                         "tiny.predict_0"]
+    assert read_end_record(tmp_path / "out").ingestion_success
 
 
 def test_missing_model_file(tiny_dataset, tmp_path):
@@ -271,7 +286,8 @@ def test_the_official_kits_flag_spellings_work_for_ingestion_and_scoring(tiny_da
 def test_run_local_several_datasets_each_to_its_folder(make_dataset, tmp_path, capsys):
     datasets = [make_dataset(name="alpha"), make_dataset(name="beta")]
     args = argparse.Namespace(dataset=[str(d) for d in datasets], code_dir=str(DUMMY_MODELS / "class_prior"),
-                              output=str(tmp_path / "runs"), time_budget=None)
+                              output=str(tmp_path / "runs"), time_budget=None, trust_pickle=False, sandbox=True,
+                              setup_limit=60)
     assert run_local.main(args) == 0
     assert "ALC 0.0000 on alpha" in capsys.readouterr().out
     for name in ("alpha", "beta"):

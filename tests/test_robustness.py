@@ -7,12 +7,13 @@ inside TensorFlow and never with predictions lost.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
-from conftest import make_tiny_dataset, real_clips_by_class
+from conftest import REPOSITORY, make_tiny_dataset, real_clips_by_class
 
 from autospeech.cli import main
 from autospeech.audio_files import AudioFileError
@@ -53,7 +54,10 @@ def extreme_clips() -> dict[str, np.ndarray]:
 
 @pytest.fixture(scope="module")
 def one_round_code_dir(tmp_path_factory) -> Path:
+    """A code folder holding the model package and ONE_ROUND_MODEL (the harness puts only it on the path)."""
     code_dir = tmp_path_factory.mktemp("code")
+    shutil.copytree(REPOSITORY / "autospeech_model", code_dir / "autospeech_model",
+                    ignore=shutil.ignore_patterns("__pycache__"))
     (code_dir / "model.py").write_text(ONE_ROUND_MODEL)
     return code_dir
 

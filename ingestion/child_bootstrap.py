@@ -1,0 +1,173 @@
+"""The submission's side of the harness, and the message format both sides speak.
+
+The harness starts ``python -I -c SOURCE`` with this file's text as SOURCE (see :mod:`ingestion.submission`), so
+the child runs it as ``__main__`` with nothing from the harness on its path or in its argv. It depends on the
+standard library and numpy only. The child:
+
+1. keeps its stdin and stdout as the command and reply channel, and points fd 0 at /dev/null and fd 1 at
+   stderr, so whatever the model (or a program it starts) prints cannot corrupt the channel;
+2. receives the setup message: the code folder, the metadata and the clips and training labels;
+3. appends the code folder (its only project path) to ``sys.path``, imports ``model.py`` from it and builds
+   ``Model(metadata)``, then answers ``ready`` with ``done_training``;
+4. serves ``train`` and ``test`` commands until the harness kills it, answering ``trained`` and ``predicted``
+   (the prediction as float64 and ``done_training``). Any exception of the model, ``sys.exit`` included, is
+   answered with one ``error`` line naming its type, message and the model's file:line, and ends the child.
+
+A message is an 8-byte little-endian length, a JSON object of that length (``kind``, the count ``arrays`` and
+other fields), then that many arrays in numpy's .npy format (never pickled: ``allow_pickle=False``). The
+harness imports this module for :func:`send`, :func:`receive`, :class:`Channel` and :func:`describe_error`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import struct
+import sys
+import traceback
+
+import numpy as np
+
+LENGTH = struct.Struct("<Q")
+MAX_HEADER_BYTES = 64 * 1024  # a message's JSON part; error texts are cut to ERROR_CHARS
+ERROR_CHARS = 1000
+
+
+class ProtocolError(ValueError):
+    """A message does not follow the format, or is larger than the reader allows."""
+
+
+class Channel:
+    """Whole messages over a pair of pipe file descriptors. Blocking here; the harness's subclass adds a deadline
+    and a size limit by overriding :meth:`wait` and :meth:`count`."""
+
+    def __init__(self, read_fd: int, write_fd: int) -> None:
+        self.read_fd, self.write_fd = read_fd, write_fd
+
+    def wait(self, fd: int, writing: bool) -> None:
+        """Return once ``fd`` can be read (or written); blocking descriptors need no wait."""
+
+    def count(self, size: int) -> None:
+        """Account for ``size`` bytes about to be read."""
+
+    def read(self, size: int) -> bytes:
+        """Exactly ``size`` bytes; EOFError when the other side has closed its end."""
+        self.count(size)
+        chunks = []
+        while size:
+            self.wait(self.read_fd, writing=False)
+            chunk = os.read(self.read_fd, min(size, 1 << 20))
+            if not chunk:
+                raise EOFError("the other side closed the channel")
+            chunks.append(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            self.wait(self.write_fd, writing=True)
+            view = view[os.write(self.write_fd, view):]
+
+
+def send(channel: Channel, kind: str, fields: dict | None = None, arrays: tuple[np.ndarray, ...] = ()) -> None:
+    """Write one message: ``kind``, JSON-serialisable ``fields`` and ``arrays`` (.npy, no pickles)."""
+    header = json.dumps({**(fields or {}), "kind": kind, "arrays": len(arrays)}).encode()
+    channel.write(LENGTH.pack(len(header)) + header)
+    for array in arrays:
+        np.lib.format.write_array(channel, np.asarray(array), allow_pickle=False)
+
+
+def receive(channel: Channel) -> tuple[dict, list[np.ndarray]]:
+    """Read one message: its JSON fields (``kind`` among them) and its arrays."""
+    (size,) = LENGTH.unpack(channel.read(LENGTH.size))
+    if size > MAX_HEADER_BYTES:
+        raise ProtocolError(f"a message header of {size} bytes (at most {MAX_HEADER_BYTES})")
+    try:
+        header = json.loads(channel.read(size))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ProtocolError(f"a message header that is not JSON: {error}") from error
+    if not (isinstance(header, dict) and isinstance(header.get("kind"), str)
+            and type(header.get("arrays")) is int and 0 <= header["arrays"] <= 8):
+        raise ProtocolError("a message header without a kind and an array count")
+    try:
+        arrays = [np.lib.format.read_array(channel, allow_pickle=False) for _ in range(header["arrays"])]
+    except (ValueError, MemoryError) as error:
+        raise ProtocolError(f"an array that is not valid .npy data: {error}") from error
+    return header, arrays
+
+
+def describe_error(error: BaseException, code_dir: str) -> str:
+    """One line: what the model did (raised TYPE: MESSAGE, or called sys.exit(CODE)) and where: the innermost
+    frame inside ``code_dir``, else the innermost one outside this bootstrap (run as ``<string>``)."""
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename != "<string>"]
+    own = [frame for frame in frames if os.path.abspath(frame.filename).startswith(os.path.join(code_dir, ""))]
+    frame = (own or frames or [None])[-1]
+    where = f" (at {frame.filename}:{frame.lineno} in {frame.name})" if frame else ""
+    what = (f"called sys.exit({error.code!r})" if isinstance(error, SystemExit)
+            else f"raised {type(error).__name__}: {error}")
+    return " ".join(f"{what}{where}".split())[:ERROR_CHARS]
+
+
+def clips(flat: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
+    """The clips concatenated in ``flat``, clip K being ``flat[offsets[K]:offsets[K + 1]]``."""
+    return [flat[start:end] for start, end in zip(offsets[:-1], offsets[1:])]
+
+
+def serve(channel: Channel) -> None:
+    """Set the model up from the first message, then answer train and test commands until killed."""
+    setup, arrays = receive(channel)
+    code_dir = setup["code_dir"]
+    train = (clips(arrays[0], arrays[1]), arrays[2])
+    test_x = clips(arrays[3], arrays[4])
+
+    def answer(failure: str, call):
+        try:
+            return call()
+        except BaseException as error:  # the model's sys.exit and KeyboardInterrupt too: report, then stop
+            send(channel, "error", {"error": failure + describe_error(error, code_dir)})
+            os._exit(1)
+
+    model_class = answer("failed to import model.py: ", lambda: import_model(code_dir))
+    model = answer("failed in Model(metadata): ", lambda: model_class(setup["metadata"]))
+    send(channel, "ready", {"done_training": answer("", lambda: bool(model.done_training))})
+    while True:
+        command, _ = receive(channel)
+        remaining = command["remaining"]
+        if command["kind"] == "train":
+            answer("", lambda: model.train(train, remaining_time_budget=remaining))
+            send(channel, "trained")
+            continue
+        prediction = answer("", lambda: model.test(test_x, remaining_time_budget=remaining))
+        array = answer(f"test() returned {type(prediction).__name__}, not a numeric array: ",
+                       lambda: np.asarray(prediction, dtype=np.float64))
+        send(channel, "predicted", {"done_training": answer("", lambda: bool(model.done_training))}, (array,))
+
+
+def import_model(code_dir: str) -> type:
+    """``Model`` from ``code_dir/model.py`` (imported as ``model``); ``code_dir`` is appended to ``sys.path``."""
+    sys.path.append(code_dir)
+    spec = importlib.util.spec_from_file_location("model", os.path.join(code_dir, "model.py"))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["model"] = module
+    spec.loader.exec_module(module)
+    if not isinstance(getattr(module, "Model", None), type):
+        raise ImportError(f"{spec.origin} defines no Model class")
+    return module.Model
+
+
+def main() -> None:
+    channel = Channel(os.dup(0), os.dup(1))  # dup'ed descriptors are not inherited by the model's programs
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    os.dup2(2, 1)
+    try:
+        serve(channel)
+    except (EOFError, BrokenPipeError):  # the harness closed the channel: nothing left to do
+        pass
+
+
+if __name__ == "__main__":
+    main()

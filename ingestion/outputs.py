@@ -1,0 +1,103 @@
+"""A run's output folder: locked for the run, emptied of earlier outputs, and holding exactly what the run wrote.
+
+:func:`claim_output` takes an exclusive lock on the folder (``flock`` on the folder itself, released when the
+process ends, even by a crash); a second run into the same folder is refused with :class:`OutputBusyError`.
+It then removes every earlier output: predictions ``*.predict_K``, start/end records, and the scorer's
+scores.txt, learning curve and detailed results, so a new run never sits beside an old score.
+
+:meth:`OutputFolder.seal`, called once the submission's process is gone, puts back every prediction the run
+wrote if anything changed it, and removes outputs the run did not write (a submission without the sandbox can
+reach the folder).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import io
+import logging
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from ingestion.records import END_RECORD, START_RECORD
+
+# scoring.score's SCORES_FILE, CURVE_FILE and DETAILS_FILE (the harness's lower layer cannot import scoring).
+SCORE_FILES = ("scores.txt", "learning_curve.png", "detailed_results.html")
+RECORD_FILES = (START_RECORD, END_RECORD, f"{START_RECORD}.tmp", f"{END_RECORD}.tmp")
+PREDICTION_NAME = re.compile(r".+\.predict_\d+")
+
+logger = logging.getLogger(__name__)
+
+
+class OutputBusyError(ValueError):
+    """Another run holds the output folder."""
+
+
+def prediction_path(output_dir: Path, name: str, index: int) -> Path:
+    """Path of the K-th prediction file ``NAME.predict_K``."""
+    return Path(output_dir) / f"{name}.predict_{index}"
+
+
+def run_outputs(output_dir: Path) -> list[Path]:
+    """The files in ``output_dir`` that a run or its scoring writes."""
+    return sorted(path for path in output_dir.iterdir() if path.is_file() and (
+        path.name in SCORE_FILES or path.name in RECORD_FILES or PREDICTION_NAME.fullmatch(path.name)))
+
+
+class OutputFolder:
+    """A claimed output folder (see :func:`claim_output`); remembers the bytes of every prediction it wrote."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.predictions: dict[Path, bytes] = {}
+
+    def remove_outputs(self, keep: tuple[Path, ...] = ()) -> list[Path]:
+        removed = [path for path in run_outputs(self.path) if path not in keep]
+        for path in removed:
+            path.unlink()
+        return removed
+
+    def write_prediction(self, name: str, index: int, prediction: np.ndarray) -> Path:
+        """Write ``NAME.predict_K`` as text rows (the kit's format)."""
+        buffer = io.BytesIO()
+        np.savetxt(buffer, prediction)
+        path = prediction_path(self.path, name, index)
+        self.predictions[path] = buffer.getvalue()
+        path.write_bytes(self.predictions[path])
+        return path
+
+    def seal(self) -> None:
+        """Restore changed or missing predictions of this run and remove outputs it did not write (records stay:
+        the caller rewrites them)."""
+        strangers = self.remove_outputs(keep=(*self.predictions, *(self.path / name for name in RECORD_FILES)))
+        changed = [path for path, data in self.predictions.items() if not path.is_file() or path.read_bytes() != data]
+        for path in changed:
+            path.write_bytes(self.predictions[path])
+        if strangers or changed:
+            logger.warning("restored %d prediction file(s) changed during the run and removed %d file(s) it did not "
+                           "write in %s", len(changed), len(strangers), self.path)
+
+
+@contextmanager
+def claim_output(output_dir: str | Path) -> Iterator[OutputFolder]:
+    """Create and lock ``output_dir`` and remove earlier outputs from it; the lock lasts for the block."""
+    path = Path(output_dir)
+    path.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputBusyError(f"output folder {path} is in use by another run; wait for it to end or choose "
+                                  f"another output folder") from None
+        folder = OutputFolder(path)
+        removed = folder.remove_outputs()
+        if removed:
+            logger.info("removed %d file(s) of an earlier run from %s", len(removed), path)
+        yield folder
+    finally:
+        os.close(descriptor)

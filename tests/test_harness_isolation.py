@@ -1,0 +1,320 @@
+"""Hostile and careless submissions (tests/hostile_models/) through the real harness: the child process, the
+sandbox where bubblewrap works (the plain child process where asked with sandbox=False), the budget's watchdog,
+the exit paths, and the output folder's lock and clean-up."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import make_tiny_dataset
+
+from autospeech import run as run_local
+from ingestion.child_bootstrap import LENGTH, Channel, ProtocolError, receive, send
+from ingestion.ingestion import run_ingestion
+from ingestion.outputs import OutputBusyError, claim_output
+from ingestion.records import read_end_record, read_start_record
+from ingestion.sandbox import ENVIRONMENT_NAMES, ENVIRONMENT_PREFIXES, sandbox_works
+from ingestion.submission import DeadlineChannel, IngestionError, ReplyTimeout
+from ingestion.timing import GRACE_SECONDS, Budget, TimeoutException
+from scoring.score import SCORES_FILE, score_predictions
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+HOSTILE = Path(__file__).resolve().parent / "hostile_models"
+BUDGET = 1.0  # seconds, for the submissions that must be stopped
+SLACK = 6.0  # seconds a stopped run may take beyond budget + grace (starting Python and numpy, a busy machine)
+needs_sandbox = pytest.mark.skipif(not sandbox_works(), reason="bubblewrap cannot create namespaces here "
+                                                                  "(.ci/run installs it)")
+BOTH_MODES = [pytest.param(True, marks=needs_sandbox, id="sandbox"), pytest.param(False, id="plain")]
+
+
+def hostile(tmp_path: Path, name: str, **files: str) -> Path:
+    """A code folder ``tmp_path/code``: a copy of ``tests/hostile_models/NAME``, the base class module beside its
+    model.py, and extra ``files`` (file name -> text)."""
+    code_dir = tmp_path / "code"
+    shutil.copytree(HOSTILE / name, code_dir)
+    shutil.copy(HOSTILE / "prior_rounds.py", code_dir)
+    for file_name, text in files.items():
+        (code_dir / file_name).write_text(text)
+    return code_dir
+
+
+def processes_running(marker: str) -> list[int]:
+    """Process ids whose command line holds ``marker`` (as one argument)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker.encode() in (entry / "cmdline").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+        except OSError:
+            pass
+    return found
+
+
+def assert_stopped_at_the_budget(result, started: float) -> None:
+    assert result.timed_out and not result.success
+    assert result.error.startswith(f"model in {result.output_dir.parent / 'code'} exceeded the time budget of "
+                                   f"{BUDGET:g} s (killed {GRACE_SECONDS:g} s after the budget ran out)")
+    assert time.monotonic() - started < BUDGET + GRACE_SECONDS + SLACK
+    assert len(result.prediction_times) == 1 and result.prediction_times[0] < BUDGET
+    end = read_end_record(result.output_dir)
+    assert not end.ingestion_success and end.error == result.error
+
+
+@pytest.mark.parametrize("inside_code_dir", [False, True], ids=["dataset_apart", "dataset_inside_code_dir"])
+@needs_sandbox
+def test_label_thief_scores_as_a_guess_in_the_sandbox(tmp_path, inside_code_dir):
+    # Inside the code folder (visible to the model) the dataset and output folders are covered by empty ones.
+    code_dir = hostile(tmp_path, "label_thief")
+    root = code_dir / "inside" if inside_code_dir else tmp_path
+    dataset = make_tiny_dataset(root)
+    result = run_ingestion(dataset, code_dir, root / "out", time_budget=60)
+    assert result.success and result.sandboxed
+    prediction = np.loadtxt(result.prediction_paths[0])
+    np.testing.assert_allclose(prediction, np.full((6, 3), 1 / 3))  # the class frequencies: no labels found
+    assert score_predictions(root / "out", dataset / "tiny.solution").alc == pytest.approx(0.0)
+
+
+def test_label_thief_finds_the_labels_without_the_sandbox(tiny_dataset, tmp_path, caplog):
+    # The control: the thief works, so the sandbox is what stops it; the plain child says so in one warning.
+    caplog.set_level("INFO")
+    result = run_ingestion(tiny_dataset, hostile(tmp_path, "label_thief"), tmp_path / "out", time_budget=60,
+                           sandbox=False)
+    assert result.success and not result.sandboxed
+    assert score_predictions(tmp_path / "out", tiny_dataset / "tiny.solution").alc > 0.5
+    warnings = [record.message for record in caplog.records if record.levelname == "WARNING"]
+    assert warnings == ["no sandbox (--no-sandbox was given): the submission runs as a plain child process and can "
+                        "read the filesystem, the test solution included"]
+
+
+@pytest.mark.parametrize("sandbox", BOTH_MODES)
+def test_a_rewritten_prediction_is_restored_before_it_counts(make_dataset, tmp_path, caplog, sandbox):
+    dataset = make_dataset(name="rewritten")
+    result = run_ingestion(dataset, hostile(tmp_path, "prediction_rewriter"), tmp_path / "out", time_budget=60,
+                           sandbox=sandbox)
+    assert result.success and len(result.prediction_times) == 2
+    np.testing.assert_allclose(np.loadtxt(result.prediction_paths[0]), np.full((6, 3), 1 / 3))
+    restored = [record.message for record in caplog.records if "restored" in record.message]
+    # Without the sandbox the model reached the file (and the harness put it back); in the sandbox it could not.
+    assert restored == ([] if sandbox else [f"restored 1 prediction file(s) changed during the run and removed 0 "
+                                            f"file(s) it did not write in {tmp_path / 'out'}"])
+
+
+@needs_sandbox
+def test_the_sandbox_cannot_be_remounted_writable(tiny_dataset, tmp_path):
+    code_dir = hostile(tmp_path, "remounter")
+    result = run_ingestion(tiny_dataset, code_dir, tmp_path / "out", time_budget=60)
+    assert result.success and result.sandboxed
+    assert not (code_dir / "written_by_the_model").exists()
+
+
+def test_patching_the_harness_from_the_model_changes_nothing(tiny_dataset, tmp_path):
+    # Without the sandbox the model can import this very harness (its path is handed to it) and patch the clock
+    # and the records: in its own process only.
+    code_dir = hostile(tmp_path, "harness_patcher", **{"harness_path.txt": str(REPOSITORY)})
+    started = time.monotonic()
+    result = run_ingestion(tiny_dataset, code_dir, tmp_path / "out", time_budget=BUDGET, sandbox=False)
+    assert_stopped_at_the_budget(result, started)
+    assert read_start_record(tmp_path / "out").prediction_times == pytest.approx({0: result.prediction_times[0]},
+                                                                                abs=1e-5)
+
+
+@pytest.mark.parametrize("sandbox", BOTH_MODES)
+def test_a_model_ignoring_signals_is_killed_with_its_children(tiny_dataset, tmp_path, sandbox):
+    markers = [f"{1000 + random.random():.9f}" for _ in range(2)]
+    children = [["sleep", markers[0]]]
+    if sandbox:  # a program in a session of its own escapes a process group: only the sandbox ends it
+        children.append(["setsid", "sleep", markers[1]])
+    code_dir = hostile(tmp_path, "ignores_alarm", **{"children.json": json.dumps(children)})
+    seen: set[str] = set()
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            seen.update(marker for marker in markers if processes_running(marker))
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    started = time.monotonic()
+    try:
+        result = run_ingestion(tiny_dataset, code_dir, tmp_path / "out", time_budget=BUDGET, sandbox=sandbox)
+    finally:
+        stop.set()
+        watcher.join()
+    assert_stopped_at_the_budget(result, started)
+    assert seen == {marker for _, *argv in children for marker in argv if marker in markers}  # they did run
+    assert not any(processes_running(marker) for marker in markers)
+
+
+def test_a_model_swallowing_every_exception_is_killed(tiny_dataset, tmp_path):
+    started = time.monotonic()
+    result = run_ingestion(tiny_dataset, hostile(tmp_path, "swallows_everything"), tmp_path / "out",
+                           time_budget=BUDGET)
+    assert_stopped_at_the_budget(result, started)
+
+
+def test_an_instant_predictor_that_never_finishes_stops_at_the_budget(tiny_dataset, tmp_path):
+    started = time.monotonic()
+    result = run_ingestion(tiny_dataset, hostile(tmp_path, "never_done"), tmp_path / "out", time_budget=BUDGET)
+    assert result.timed_out and time.monotonic() - started < BUDGET + GRACE_SECONDS + SLACK
+    times = read_start_record(tmp_path / "out").prediction_times  # the reader checks they strictly increase
+    assert len(times) == len(result.prediction_times) > 1
+    assert len(list((tmp_path / "out").glob("tiny.predict_*"))) == len(times)
+    assert all(seconds < BUDGET + 0.5 for seconds in times.values())
+
+
+def test_work_hidden_in_done_training_and_array_conversion_is_charged(tiny_dataset, tmp_path):
+    result = run_ingestion(tiny_dataset, hostile(tmp_path, "hidden_work"), tmp_path / "out", time_budget=60)
+    assert result.success and len(result.prediction_times) == 1
+    assert result.prediction_times[0] >= 1.0  # two sleeps of 0.5 s: in __array__ and in done_training
+
+
+@pytest.mark.parametrize("mode, sandbox, reason", [
+    ("sys_exit", True, r"called sys\.exit\(3\) \(at .*/code/model\.py:\d+ in misbehave\)"),
+    ("os_exit", True, r"ended without replying \(exit status 3\)"),
+    ("segfault", True, r"ended without replying \(killed by signal SIGSEGV\)"),
+    ("segfault", False, r"ended without replying \(killed by signal SIGSEGV\)"),
+    ("sigkill", True, r"ended without replying \(killed by signal SIGKILL\)"),
+])
+def test_a_model_that_quits_ends_the_run_with_the_reason(tiny_dataset, tmp_path, mode, sandbox, reason):
+    if sandbox and not sandbox_works():
+        pytest.skip("bubblewrap cannot create namespaces here")
+    code_dir = hostile(tmp_path, "quits", **{"mode.txt": mode})
+    result = run_ingestion(tiny_dataset, code_dir, tmp_path / "out", time_budget=60, sandbox=sandbox)
+    assert not result.success and not result.timed_out
+    assert re.fullmatch(f"model in {re.escape(str(code_dir))} {reason}", result.error), result.error
+    assert read_end_record(tmp_path / "out").error == result.error
+    assert len(result.prediction_times) == 1  # the first round's prediction is kept and scored
+    assert len(score_predictions(tmp_path / "out", tiny_dataset / "tiny.solution").predictions) == 1
+
+
+def test_autospeech_run_exits_non_zero_when_the_model_quits(tiny_dataset, tmp_path):
+    code_dir = hostile(tmp_path, "quits", **{"mode.txt": "os_exit"})
+    command = [sys.executable, "-m", "autospeech", "run", "--dataset", str(tiny_dataset), "--code-dir",
+               str(code_dir), "--output", str(tmp_path / "out")]
+    done = subprocess.run(command, cwd=REPOSITORY, capture_output=True, text=True)
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.splitlines()[0] == (f"ALC 0.0000 on tiny with 1 prediction(s) (ingestion failed: model in "
+                                           f"{code_dir} ended without replying (exit status 3))")
+    assert (tmp_path / "out" / SCORES_FILE).exists()
+
+
+def test_setup_has_its_own_limit(tiny_dataset, tmp_path):
+    code_dir = hostile(tmp_path, "quits", **{"mode.txt": "hang_in_init"})
+    started = time.monotonic()
+    with pytest.raises(IngestionError, match=re.escape(f"model in {code_dir} took more than the setup limit of 1 s "
+                                                       f"to import model.py and build Model(metadata)")):
+        run_ingestion(tiny_dataset, code_dir, tmp_path / "out", setup_limit=1)
+    assert time.monotonic() - started < 1 + SLACK
+    assert list((tmp_path / "out").iterdir()) == []  # the run never started: no records
+
+
+@pytest.mark.parametrize("sandbox", BOTH_MODES)
+def test_the_model_sees_only_its_code_folder_and_a_scratch_folder(tiny_dataset, tmp_path, sandbox):
+    forbidden = [str(tiny_dataset), str(tmp_path / "out"), str(REPOSITORY / "ingestion")]
+    code_dir = hostile(tmp_path, "probe", **{"forbidden.json": json.dumps(forbidden)})
+    result = run_ingestion(tiny_dataset, code_dir, tmp_path / "out", time_budget=60, sandbox=sandbox)
+    view = json.loads(re.search(r"raised RuntimeError: VIEW (\{.*\}) \(at ", result.error).group(1))
+    assert view["argv"] == ["-c"] and view["mentioned"] == []
+    assert view["project_paths"] == [str(code_dir)]
+    assert view["cwd_entries"] == [] and view["home"] == view["cwd"] and view["stdin"] == ""
+    passed = {"HOME", "TMPDIR", "PWD", *ENVIRONMENT_NAMES}  # bubblewrap sets PWD (the scratch folder)
+    assert [name for name in view["environment"] if name not in passed and not name.startswith(ENVIRONMENT_PREFIXES)
+            ] == []
+    assert not Path(view["cwd"]).exists()  # the scratch folder is removed after the run
+    assert view["existing"] == ([] if sandbox else forbidden)  # without the sandbox it can read everything
+
+
+def test_prints_of_the_model_do_not_corrupt_the_channel(tiny_dataset, tmp_path, capfd):
+    result = run_ingestion(tiny_dataset, hostile(tmp_path, "noisy"), tmp_path / "out", time_budget=60)
+    assert result.success and len(result.prediction_times) == 1
+    assert "noisy model: test" in capfd.readouterr().err  # the model's stdout goes to the harness's stderr
+
+
+def test_junk_on_the_reply_channel_is_a_protocol_error(tiny_dataset, tmp_path):
+    code_dir = hostile(tmp_path, "protocol_breaker")
+    result = run_ingestion(tiny_dataset, code_dir, tmp_path / "out", time_budget=60)
+    assert not result.success and len(result.prediction_times) == 1
+    assert result.error.startswith(f"model in {code_dir} broke the harness protocol: a message header of ")
+
+
+def test_a_second_run_into_a_locked_output_folder_is_refused(tiny_dataset, tmp_path):
+    output, code_dir = tmp_path / "out", hostile(tmp_path, "never_done")
+    command = [sys.executable, "-m", "ingestion", "--dataset", str(tiny_dataset), "--code-dir", str(code_dir),
+               "--output", str(output)]
+    with claim_output(output):
+        (output / "start.txt").write_text("the running run's record\n")
+        done = subprocess.run(command, cwd=REPOSITORY, capture_output=True, text=True)
+        with pytest.raises(OutputBusyError):
+            run_ingestion(tiny_dataset, code_dir, output)
+    assert done.returncode == 2
+    assert done.stderr == (f"python -m ingestion: error: output folder {output} is in use by another run; wait for "
+                           f"it to end or choose another output folder\n")
+    assert (output / "start.txt").read_text() == "the running run's record\n"  # untouched
+
+
+def test_run_refuses_two_datasets_of_one_name_before_running_any(make_dataset, tmp_path):
+    first = make_dataset(name="tiny")
+    second = shutil.copytree(first, tmp_path / "elsewhere" / "tiny")
+    args = argparse.Namespace(dataset=[str(first), str(second)], code_dir=str(hostile(tmp_path, "never_done")),
+                              output=str(tmp_path / "runs"), time_budget=None, trust_pickle=False, sandbox=True,
+                              setup_limit=60)
+    with pytest.raises(ValueError, match="several datasets are named tiny; their outputs would collide"):
+        run_local.main(args)
+    assert not (tmp_path / "runs").exists()
+
+
+def test_budget_charges_the_wall_time_since_its_start():
+    now = [100.0]
+    budget = Budget(10, clock=lambda: now[0])
+    assert budget.elapsed == 0 and budget.check() == 10  # nothing is charged before the start (the setup)
+    budget.start()
+    now[0] = 107.5
+    assert budget.elapsed == 7.5 and budget.remaining == 2.5 and budget.check() == 2.5
+    now[0] = 110.0
+    with pytest.raises(TimeoutException, match="charged 10.0 s"):
+        budget.check()
+
+
+def test_the_harness_end_of_the_channel_has_a_deadline_and_a_size_limit():
+    read_fd, write_fd = os.pipe()
+    reader, writer = DeadlineChannel(read_fd, write_fd), Channel(read_fd, write_fd)
+    reader.deadline = time.monotonic() + 0.2
+    with pytest.raises(ReplyTimeout):
+        receive(reader)  # nothing was sent
+    send(writer, "predicted", {"done_training": True}, (np.zeros((100, 10)),))
+    reader.deadline, reader.limit = time.monotonic() + 5, 1000
+    with pytest.raises(ProtocolError, match="larger than the harness allows"):
+        receive(reader)
+    os.close(read_fd)
+    os.close(write_fd)
+
+
+def test_messages_carry_arrays_but_never_pickles():
+    read_fd, write_fd = os.pipe()
+    channel = Channel(read_fd, write_fd)
+    send(channel, "setup", {"metadata": {"class_num": 3}}, (np.arange(4.0), np.eye(2, dtype=np.int64)))
+    header, arrays = receive(channel)
+    assert header == {"metadata": {"class_num": 3}, "kind": "setup", "arrays": 2}
+    np.testing.assert_array_equal(arrays[1], np.eye(2))
+    pickled = io.BytesIO()
+    np.save(pickled, np.array([print], dtype=object), allow_pickle=True)  # what a hostile child could send
+    header = json.dumps({"kind": "predicted", "arrays": 1}).encode()
+    channel.write(LENGTH.pack(len(header)) + header + pickled.getvalue())
+    with pytest.raises(ProtocolError, match="Object arrays cannot be loaded when allow_pickle=False"):
+        receive(channel)
+    os.close(read_fd)
+    os.close(write_fd)

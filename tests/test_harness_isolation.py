@@ -24,12 +24,12 @@ from conftest import make_tiny_dataset
 from autospeech import run as run_local
 from ingestion.child_bootstrap import LENGTH, Channel, ProtocolError, receive, send
 from ingestion.ingestion import run_ingestion
-from ingestion.outputs import OutputBusyError, claim_output
+from ingestion.outputs import SCORE_FILES, OutputBusyError, claim_output
 from ingestion.records import read_end_record, read_start_record
 from ingestion.sandbox import ENVIRONMENT_NAMES, ENVIRONMENT_PREFIXES, sandbox_works
 from ingestion.submission import DeadlineChannel, IngestionError, ReplyTimeout
 from ingestion.timing import GRACE_SECONDS, Budget, TimeoutException
-from scoring.score import SCORES_FILE, score_predictions
+from scoring.score import CURVE_FILE, DETAILS_FILE, SCORES_FILE, score_predictions
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 HOSTILE = Path(__file__).resolve().parent / "hostile_models"
@@ -275,6 +275,11 @@ def test_run_refuses_two_datasets_of_one_name_before_running_any(make_dataset, t
     with pytest.raises(ValueError, match="several datasets are named tiny; their outputs would collide"):
         run_local.main(args)
     assert not (tmp_path / "runs").exists()
+
+
+def test_the_harness_clears_exactly_the_files_scoring_writes():
+    # ingestion sits below scoring and cannot import its names; this keeps the two lists one.
+    assert sorted(SCORE_FILES) == sorted([SCORES_FILE, CURVE_FILE, DETAILS_FILE])
 
 
 def test_budget_charges_the_wall_time_since_its_start():

@@ -14,7 +14,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingestion.command import positive_float
+from ingestion.command import budget_argument
 from autospeech_model.config import ModelConfig
 from ingestion.dataset import find_data_dir, load_dataset, solution_path
 from ingestion.ingestion import IngestionResult, add_trust_pickle, configure_logging, model_metadata, run_model
@@ -48,7 +48,7 @@ def fit(dataset_dir: str | Path, model_dir: str | Path, time_budget: float | Non
     model = Model(metadata, config)
     model_dir = Path(model_dir)
     run = run_model(model, dataset, model_dir / PREDICTIONS_FOLDER, budget_seconds, MODEL_CODE_DIR)
-    if model.network is None:
+    if not model.fitted:
         raise ValueError(f"training on {dataset_dir} ended before the model was built, nothing saved "
                          f"({run.error or 'no error'}); give a larger --time-budget")
     model.save(model_dir)
@@ -75,7 +75,7 @@ def format_fit(result: FitResult) -> str:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", required=True, help="dataset folder NAME/ (e.g. made by autospeech convert)")
     parser.add_argument("--model-dir", required=True, help="folder to save the trained model (and its predictions)")
-    parser.add_argument("--time-budget", type=positive_float, default=None,
+    parser.add_argument("--time-budget", type=budget_argument, default=None,
                         help="seconds (default: meta.json's time_budget, else 1800)")
     parser.add_argument("--seed", type=int, default=ModelConfig.seed, help="model seed (default: %(default)s)")
     add_trust_pickle(parser)

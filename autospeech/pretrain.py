@@ -33,13 +33,11 @@ import librosa
 import numpy as np
 import tensorflow as tf
 
-from autospeech_model.augment import steps_per_epoch, training_dataset
 from ingestion.command import positive_int
 from autospeech_model.config import ModelConfig
 from autospeech_model.features import build_frontend, extract_features
-from autospeech_model.network import build_network, compile_network, make_optimizer
+from autospeech_model.estimator import CNNClassifier
 from autospeech_model.split import validation_split
-from autospeech_model.training import predict_crops
 from ingestion.dataset import find_data_dir, load_dataset
 
 CARD_FILE = "card.json"
@@ -71,12 +69,11 @@ def dataset_fingerprint(dataset_dir: Path) -> dict:
             "manifest_sha256": hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest.is_file() else None}
 
 
-def accuracy(network: keras.Model, features: np.ndarray, labels: np.ndarray, config: ModelConfig,
-             passes: int) -> float | None:
+def accuracy(classifier: CNNClassifier, features: np.ndarray, labels: np.ndarray, passes: int) -> float | None:
     """Top-1 accuracy of the test-time-augmented prediction (None without clips)."""
     if len(features) == 0:
         return None
-    probabilities = predict_crops(network, features, config, passes, config.seed)
+    probabilities = classifier.predict_proba(features, passes)
     return float(np.mean(probabilities.argmax(axis=1) == labels.argmax(axis=1)))
 
 
@@ -84,10 +81,10 @@ class CardWriter(keras.callbacks.Callback):
     """Every ``every`` epochs (and at the end): save the model and the card with the validation accuracy."""
 
     def __init__(self, out: Path, model_name: str, card: dict, validation: tuple[np.ndarray, np.ndarray],
-                 config: ModelConfig, every: int, started: float):
+                 classifier: CNNClassifier, every: int, started: float):
         super().__init__()
         self.out, self.model_name, self.card = out, model_name, card
-        self.validation, self.config, self.every, self.started = validation, config, every, started
+        self.validation, self.classifier, self.every, self.started = validation, classifier, every, started
         self.history: list[dict] = []
 
     def on_epoch_end(self, epoch, logs=None):
@@ -97,7 +94,7 @@ class CardWriter(keras.callbacks.Callback):
 
     def write(self, epochs_done: int, passes: int) -> None:
         self.model.save(self.out / self.model_name)
-        validation_accuracy = accuracy(self.model, *self.validation, self.config, passes)
+        validation_accuracy = accuracy(self.classifier, *self.validation, passes)
         self.card.update({"epochs_done": epochs_done, "validation_accuracy": validation_accuracy,
                           "validation_tta_passes": passes, "loss_history": self.history,
                           "wall_seconds": round(time.monotonic() - self.started, 1)})
@@ -113,14 +110,13 @@ def main(args: argparse.Namespace) -> int:
     dataset = load_dataset(args.dataset)
     keras.utils.set_random_seed(args.seed)
     tf.config.experimental.enable_op_determinism()
-    config = ModelConfig(seed=args.seed, pretrained_weights=None, momentum=args.momentum)
+    config = ModelConfig.kon(seed=args.seed, pretrained_weights=None, momentum=args.momentum)
     features = extract_features(build_frontend(config), dataset.train_x, config)
     train_index, validation_index = validation_split(dataset.train_y, config.validation_fraction, config.seed)
     train = (features[train_index], dataset.train_y[train_index])
     validation = (features[validation_index], dataset.train_y[validation_index])
     class_num = dataset.train_y.shape[1]
-    network = build_network((config.crop_frames, config.n_mels, 1), class_num, config)
-    compile_network(network, make_optimizer(config))
+    classifier = CNNClassifier(config).build(class_num)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     card = {
@@ -136,10 +132,8 @@ def main(args: argparse.Namespace) -> int:
                      "librosa": librosa.__version__},
         "command": "python -m autospeech.pretrain " + shlex.join(sys.argv[1:]),
     }
-    writer = CardWriter(out, card["model_file"], card, validation, config, args.checkpoint_every, started)
-    network.fit(training_dataset(*train, config, args.epochs, args.seed), epochs=args.epochs,
-                steps_per_epoch=steps_per_epoch(len(train_index), config.batch_size),
-                callbacks=[writer], verbose=2)
+    writer = CardWriter(out, card["model_file"], card, validation, classifier, args.checkpoint_every, started)
+    classifier.fit(*train, epochs=args.epochs, callbacks=[writer], verbose=2)
     writer.write(args.epochs, passes=config.tta_passes)
     return 0
 

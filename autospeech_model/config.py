@@ -1,7 +1,11 @@
 """Every hyper-parameter of the model, in one frozen dataclass, each with its source.
 
 Sources: "DESIGN" = /work/shared/DESIGN.md (Team Kon's slides and code, AutoSpeech 2019, 3rd place);
-"kit" = the official starting kit; "ours" = a choice of this project (reason given).
+"kit" = the official starting kit; "winner" = the 1st-place AutoSpeech 2019 solution (PASA_NJU, DESIGN's public
+results); "ours" = a choice of this project (reason given, measurements in the README's benchmark).
+
+:meth:`ModelConfig.kon` switches off everything that wraps Kon's recipe (the quick linear first prediction,
+the top-k ensemble, the pseudo-group validation, time-sized rounds and test passes) and gives the plain recipe.
 """
 
 from __future__ import annotations
@@ -45,7 +49,28 @@ class ModelConfig:
     feature_batch_size: int = 64  # ours: clips per batch of the front end (bounded memory, GPU-friendly)
 
     # --- split (DESIGN: stratified 90/10, fixed seed) ---
-    validation_fraction: float = 0.1  # DESIGN
+    validation_fraction: float = 0.2  # ours (DESIGN: 0.1): the measured pseudo-group scheme held out 20 %; a
+    # 10 % hold-out of a few hundred clips is too noisy to rank ensemble members
+    validation_groups: int = 4  # ours: k-means clusters per class of the clips' pretrained embeddings, held out
+    # whole, so that one voice or recording stays on one side (autospeech_model.grouping has the measurements);
+    # 0 = clip-level split (DESIGN)
+
+    # --- quick first prediction (winner: a linear model first; ours: on the pretrained CNN's embeddings) ---
+    quick_model: bool = True  # ours: logistic regression on embeddings + log-mel statistics, fitted in the
+    # first train call, so the first prediction comes in about a second
+    quick_max_clips: int = 500  # ours: the first train call prepares (features, embeddings, split, quick model)
+    # at most this many training clips, a stratified subsample, which bounds the first prediction's time on
+    # large datasets; the others join the training set in the next call
+    embedding_layer: str = "flatten"  # ours: the pretrained CNN's 256-value flattened conv output describes clips
+    # for the quick model (measured: 0.86 vs 0.80 for the 64-unit dense layer on data04, equal elsewhere)
+    grouping_layer: str = "dense"  # ours: the 64-unit dense layer's embeddings are clustered for pseudo-groups
+    embedding_crops: int = 3  # ours: evenly spaced 64-frame crops per clip, embeddings averaged (3 beat 1)
+    quick_regularization: float = 0.1  # ours: inverse L2 strength C of the logistic regression (measured best
+    # of 0.01 / 0.1 / 1 for statistics + embeddings over the sample datasets)
+    quick_max_iter: int = 300  # ours: lbfgs iterations (converges on thousands of clips in well under a second)
+
+    # --- ensemble (winner: average of the top-k validated predictions) ---
+    ensemble_size: int = 5  # winner: top 5; 1 = Kon's single latest-best model
 
     # --- augmentation (DESIGN: random 64-frame crop, mixup 0.2, frequency masking p 0.5 width 0..11) ---
     crop_frames: int = 64  # DESIGN: 64-frame time crop → 64 × 64 input
@@ -76,6 +101,10 @@ class ModelConfig:
     time_safety_factor: float = 1.5  # ours: estimated epoch/test times are multiplied by this before
     # deciding whether they still fit in the remaining budget
     time_safety_seconds: float = 2.0  # ours: plus this fixed margin (alarm latency, Python overhead)
+    round_fraction: float = 0.1  # ours: a round trains for at most this share of the remaining budget, so that
+    # rounds stay short when an epoch is long (thousands of clips on a CPU); 1.0 keeps Kon's 5-epoch rounds
+    test_fraction: float = 0.05  # ours: test-time passes are cut so one test call takes at most this share of
+    # the remaining budget (large test sets, short budgets); at least one pass
 
     # --- test (DESIGN: average softmax over 10 passes, each a fresh random 64-frame crop per clip) ---
     tta_passes: int = 10  # DESIGN
@@ -83,6 +112,13 @@ class ModelConfig:
 
     # --- reproducibility (ours) ---
     seed: int = 0  # ours: seeds the split, weight init, augmentation and test-time crops
+
+    @classmethod
+    def kon(cls, **changes) -> ModelConfig:
+        """Team Kon's plain recipe: no quick model, no ensemble, clip-level validation, 5-epoch rounds, 10 passes."""
+        plain = {"validation_fraction": 0.1, "validation_groups": 0, "quick_model": False, "ensemble_size": 1, "round_fraction": 1.0,
+                 "test_fraction": 1.0}
+        return cls(**{**plain, **changes})
 
     def replace(self, **changes) -> ModelConfig:
         """A copy with ``changes`` applied (the dataclass is frozen)."""

@@ -1,22 +1,19 @@
-"""The AutoSpeech ``Model``: Team Kon's recipe behind the official train/test/done_training interface.
+"""The platform adapter: the official ``Model`` interface (train / test / done_training) around the estimators.
 
-Train call (DESIGN): the first call computes and caches the log-mel features of the training clips, splits
-them 90/10 (stratified, seeded) and builds the classifier from the pretrained data01 model. Every call then
-runs rounds of ``epochs_per_round`` (5) augmented epochs, scoring each round on the validation clips (one
-random crop each, the same crops every round); it returns as soon as a round beats the best score so far, so
-that ingestion predicts with the improved model. The first round always returns (early first prediction,
-which the ALC metric rewards). Without validation (too few clips) every round returns.
+Construction (not charged by the platform: the kit gives ``import model`` and ``Model(metadata)`` their own
+20 minutes) builds the log-mel front end, the pretrained CNN, the embedding network, and traces the train and
+predict functions on dummy input, so the first train call computes at once.
 
-Budget: ``done_training`` becomes True once the remaining budget is ≤ ``stop_fraction`` (1/8) of the time
-budget (checked before each round and when returning, counting the estimated time of the next test call),
-or when the deadline stopped a round. The deadline is the remaining budget minus the estimated time of the
-validation and the next test call (both measured, times ``time_safety_factor``, plus
-``time_safety_seconds``): fitting stops at the batch or epoch whose successor would pass it, so a train call
-never eats the time of the prediction that follows it.
+First train call: features of the training clips, the validation split (pseudo-groups from clustering the
+clips' descriptors, so one voice or recording stays on one side), and the quick model — logistic regression
+on descriptors — which is validated and returned at once: the first prediction comes in about a second.
+Later calls run Kon's fine-tuning rounds (5 augmented epochs, or less when a round would take more than
+``round_fraction`` of the remaining budget), each validated; a candidate joins the top-k pool and the call
+returns only when the ensemble's validation score beats the one last returned, so predictions never go
+backwards. ``test`` returns the validation-weighted average of the ensemble's members (computing, with
+test-time augmentation, only the members it has not predicted yet for these clips).
 
-The time budget is meta.json's ``time_budget``; if absent, the ``remaining_time_budget`` of the first train
-call; if that is None too, ``config.default_time_budget`` (1800 s, the kit's default). When calls get no
-``remaining_time_budget``, the model counts down from the time budget by the time spent in its own calls.
+Budget rules: :mod:`autospeech_model.budget`. ``ModelConfig.kon()`` gives back Kon's plain recipe.
 """
 
 from __future__ import annotations
@@ -24,151 +21,217 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
-import keras
 import numpy as np
 
-from autospeech_model.augment import steps_per_epoch, training_dataset
+from autospeech_model.budget import BudgetRules, resolve_time_budget
 from autospeech_model.config import ModelConfig
+from autospeech_model.descriptors import Embedder, statistics
+from autospeech_model.ensemble import Ensemble, Member, weighted_average
+from autospeech_model.estimator import CNNClassifier
 from autospeech_model.features import build_frontend, extract_features
-from autospeech_model.network import create_network
+from autospeech_model.grouping import PseudoGroups
+from autospeech_model.quick import QuickClassifier
+from autospeech_model.seeds import CLUSTER_STREAM, TEST_STREAM, VALIDATION_STREAM, derive_seed
 from autospeech_model.split import validation_split
-from autospeech_model.training import DeadlineStop, predict_crops, validation_score
+from autospeech_model.training import validation_score
 
 logger = logging.getLogger(__name__)
 
-CLASSIFIER_FILE = "classifier.keras"
 SETTINGS_FILE = "model.json"
-VALIDATION_STREAM, TEST_STREAM, AUGMENT_STREAM = 1, 2, 3
+MEMBERS_FILE = "members.npz"
+QUICK = "quick"  # the state marking the quick model's member
 
 
-def derive_seed(*keys: int) -> int:
-    """A 31-bit seed derived from integer keys (e.g. the config seed, a stream id and a round index)."""
-    return int(np.random.SeedSequence(list(keys)).generate_state(1)[0] >> 1)
+@dataclass(frozen=True)
+class Prior:
+    """The state of the fallback member: the training class frequencies, predicted for every clip."""
+
+    frequencies: np.ndarray
 
 
 class Model:
-    """Log-mel CNN classifier (Team Kon, AutoSpeech 2019) with the official kit's interface."""
+    """Team Kon's CNN, a quick linear first model and a top-k ensemble, behind the official interface."""
 
-    def __init__(self, metadata: dict, config: ModelConfig | None = None):
+    def __init__(self, metadata: dict, config: ModelConfig | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         self.metadata = dict(metadata)
         self.config = config or ModelConfig()
+        self.clock = clock
         self.class_num = int(self.metadata["class_num"])
+        self.time_budget: float | None = None
         self.done_training = False
-        self.time_budget: float | None = (float(self.metadata["time_budget"])
-                                          if self.metadata.get("time_budget") is not None else None)
-        self.network: keras.Model | None = None
-        self.rounds = 0
-        self.best_score: float | None = None
-        self.epoch_seconds: float | None = None
-        self._frontend: keras.Model | None = None
+        self.rules = BudgetRules(self.config)
+        self.frontend = build_frontend(self.config)
+        self.classifier = CNNClassifier(self.config).build(self.class_num).warm_up(self.class_num)
+        with_embeddings = self.config.quick_model or self.config.validation_groups
+        self.embedder = Embedder(self.config) if with_embeddings and self.config.pretrained_weights else None
+        self.quick: QuickClassifier | None = None
+        self.ensemble: Ensemble | None = None
         self._train_set: tuple[np.ndarray, np.ndarray] | None = None
         self._validation_set: tuple[np.ndarray, np.ndarray] | None = None
+        self._quick_validation: np.ndarray | None = None
+        self._quick_data: tuple[np.ndarray, np.ndarray] | None = None
+        self._split: tuple[np.ndarray, np.ndarray] | None = None
+        self._pending = np.zeros(0, dtype=int)
+        self._source: tuple[list, np.ndarray] | None = None
+        self._grouping: PseudoGroups | None = None
+        self._validation_clusters: set[int] = set()
         self._test_source: list | None = None
         self._test_features: np.ndarray | None = None
-        self._feature_seconds_per_clip = 0.0
-        self._predict_pass_seconds = 0.0
-        self._predict_pass_clips = 1
+        self._test_descriptors: np.ndarray | None = None
+        self._test_cache: dict[Member, np.ndarray] = {}
+        self._seconds_per_clip = {"features": 0.0, "pass": 0.0, "descriptors": 0.0}
         self._last_test_seconds: float | None = None
         self._spent = 0.0
+        self._warm_up_frontend()
+
+    @property
+    def fitted(self) -> bool:
+        """Whether a validated model exists, i.e. ``test`` and ``save`` can work."""
+        return self.ensemble is not None and bool(self.ensemble.members)
 
     # --- official interface -------------------------------------------------------------------------------
 
     def train(self, dataset: tuple[list, np.ndarray], remaining_time_budget: float | None = None) -> None:
-        """Train until the validation score improves, the budget rule ends training, or the deadline nears."""
-        start = time.monotonic()
+        """Train until the ensemble's validation score improves, the budget rule ends training, or time is up."""
+        start = self.clock()
         try:
             self._train(dataset, remaining_time_budget, start)
+            if self.done_training:
+                self._ensure_a_member()
         finally:
-            self._spent += time.monotonic() - start
+            self._spent += self.clock() - start
 
     def test(self, x_list: list, remaining_time_budget: float | None = None) -> np.ndarray:
-        """Scores (len(x_list), class_num): softmax averaged over ``tta_passes`` random crops per clip."""
-        start = time.monotonic()
+        """Scores (len(x_list), class_num): the ensemble's validation-weighted average."""
+        start = self.clock()
         try:
-            if self.network is None:
+            if not self.fitted:
                 raise RuntimeError("test() called before train() or load(): the model has no classifier yet")
-            features = self._test_features_of(x_list)
-            if len(features) == 0:
-                return np.zeros((0, self.class_num), dtype=np.float32)
-            return predict_crops(self.network, features, self.config, self.config.tta_passes,
-                                 derive_seed(self.config.seed, TEST_STREAM))
+            end = None if remaining_time_budget is None else start + float(remaining_time_budget)
+            self._use_test_clips(x_list)
+            members = self.ensemble.members
+            probabilities = [self._test_probabilities(member, end) for member in members]
+            return weighted_average(members, probabilities).astype(np.float32)
         finally:
-            self._last_test_seconds = time.monotonic() - start
+            self._last_test_seconds = self.clock() - start
             self._spent += self._last_test_seconds
 
     # --- reuse after training -----------------------------------------------------------------------------
 
     def save(self, directory: str | Path) -> Path:
-        """Write the classifier (``classifier.keras``) and ``model.json`` (class_num, metadata, config)."""
-        if self.network is None:
-            raise RuntimeError("nothing to save: train() has not built the classifier yet")
+        """Write the CNN, the ensemble's members (weights, scores, quick model) and ``model.json``."""
+        if not self.fitted:
+            raise RuntimeError("nothing to save: train() has not made a validated model yet")
         directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        self.network.save(directory / CLASSIFIER_FILE)
-        settings = {"class_num": self.class_num, "metadata": self.metadata, "config": self.config.to_dict()}
+        self.classifier.save(directory)
+        arrays, members = {}, []
+        for index, member in enumerate(self.ensemble.members):
+            kind = "quick" if member.state is QUICK else "prior" if isinstance(member.state, Prior) else "cnn"
+            members.append({"name": member.name, "score": member.score, "kind": kind})
+            if kind == "prior":
+                arrays[f"member{index}_prior"] = member.state.frequencies
+            elif kind == "cnn":
+                arrays.update({f"member{index}_weight{k}": w for k, w in enumerate(member.state)})
+        if self.quick is not None:
+            arrays.update(self.quick.to_arrays())
+        np.savez(directory / MEMBERS_FILE, **arrays)
+        settings = {"class_num": self.class_num, "metadata": self.metadata, "config": self.config.to_dict(),
+                    "members": members, "ensemble_score": self.ensemble.score}
         (directory / SETTINGS_FILE).write_text(json.dumps(settings, indent=1) + "\n")
         return directory
 
     @classmethod
     def load(cls, directory: str | Path) -> Model:
-        """A model restored by :meth:`save` for prediction: its ``test`` gives the saved model's predictions.
-
-        It is marked done; calling ``train`` on it would start a new classifier from ``config``.
-        """
+        """A model restored by :meth:`save`: ``test`` gives the saved ensemble's predictions. It is marked done;
+        ``train`` on it continues fine-tuning the saved CNN (on the new data's split), never from scratch."""
         directory = Path(directory)
-        settings_path, classifier_path = directory / SETTINGS_FILE, directory / CLASSIFIER_FILE
-        for path in (settings_path, classifier_path):
+        settings_path = directory / SETTINGS_FILE
+        for path in (settings_path, directory / MEMBERS_FILE):
             if not path.is_file():
                 raise FileNotFoundError(f"not a saved autospeech model: {path} is missing")
         try:
             settings = json.loads(settings_path.read_text())
             metadata = {**settings["metadata"], "class_num": settings["class_num"]}
             model = cls(metadata, ModelConfig.from_dict(settings["config"]))
+            described = settings["members"]
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
             raise ValueError(f"invalid saved-model settings {settings_path}: {error!r}") from error
-        model.network = keras.models.load_model(classifier_path, compile=False)
+        model.classifier = CNNClassifier.load(directory)
+        with np.load(directory / MEMBERS_FILE, allow_pickle=False) as archive:
+            arrays = dict(archive)
+        if any(entry["kind"] == "quick" for entry in described):
+            model.quick = QuickClassifier.from_arrays(arrays, model.class_num)
+        model.ensemble = Ensemble(model.config.ensemble_size, np.zeros((0, model.class_num)))
+        weight_count = len(model.classifier.network_.weights)
+        for index, entry in enumerate(described):
+            state = {"quick": lambda: QUICK, "prior": lambda: Prior(arrays[f"member{index}_prior"]),
+                     "cnn": lambda: [arrays[f"member{index}_weight{k}"] for k in range(weight_count)]}[entry["kind"]]()
+            model.ensemble.members.append(Member(entry["name"], entry["score"], np.zeros(0), state))
+        model.ensemble.score = settings.get("ensemble_score")
         model.done_training = True
         return model
 
-    # --- internals ----------------------------------------------------------------------------------------
+    # --- training -----------------------------------------------------------------------------------------
 
     def _train(self, dataset: tuple[list, np.ndarray], remaining_time_budget: float | None, start: float) -> None:
         if self.time_budget is None:
-            self.time_budget = (float(remaining_time_budget) if remaining_time_budget is not None
-                                else self.config.default_time_budget)
+            self.time_budget = resolve_time_budget(self.metadata, remaining_time_budget,
+                                                   self.config.default_time_budget)
         remaining = (float(remaining_time_budget) if remaining_time_budget is not None
                      else self.time_budget - self._spent)
         end = start + remaining
-        reserve = self.config.stop_fraction * self.time_budget
         if self._train_set is None:
             self._prepare(dataset)
+            if self._fit_quick():
+                self._finish_call(end)
+                return
         while True:
-            if end - time.monotonic() <= reserve:
-                logger.info("done: %.1f s left, at most %.3g x the time budget", end - time.monotonic(),
+            if self.rules.done(end - self.clock(), self.time_budget):
+                logger.info("done: %.1f s left, at most %.3g x the time budget", end - self.clock(),
                             self.config.stop_fraction)
                 self.done_training = True
                 return
-            deadline = end - self._safety(self._estimate_test_seconds() + self._estimate_validation_seconds())
-            stopper = self._fit_round(deadline)
-            if stopper.stopped:
-                logger.info("stopping training: the next epoch would not leave time for the test call")
+            plan = self.rules.plan_round(self.clock(), end, self._estimate_test_seconds()
+                                         + self._estimate_pass_seconds(len(self._validation_set[0])))
+            if plan.deadline <= self.clock():
+                logger.info("done: no time left for a round")
                 self.done_training = True
                 return
-            score = self._validate()
-            improved = score is None or self.best_score is None or score > self.best_score
-            if improved and score is not None:
-                self.best_score = score
-            if improved:  # always true in the first round: there is no best score yet
+            if len(self._pending):
+                self._extend(plan.deadline)
+                continue
+            self.classifier.fit(*self._train_set, deadline=plan.deadline, clock=self.clock)
+            if self.classifier.stopped_early_ and plan.hard:
+                logger.info("stopping training: the next batch would not leave time for the test call")
+                self.done_training = True
+                self._validate_round()
+                return
+            if self._validate_round():
                 break
-        left_after_test = end - time.monotonic() - self._safety(self._estimate_test_seconds())
-        if left_after_test <= reserve:
+        self._finish_call(end)
+
+    def _ensure_a_member(self) -> None:
+        """When time ran out before any model was validated, predict the training class frequencies."""
+        if not self.fitted:
+            frequencies = self._train_set[1].mean(axis=0) if len(self._train_set[1]) else np.full(
+                self.class_num, 1 / self.class_num)
+            self.ensemble.add(Member("prior", None, np.zeros((0, self.class_num)), Prior(frequencies)))
+
+    def _finish_call(self, end: float) -> None:
+        """Done when, after the coming test call, no more than ``stop_fraction`` of the budget would be left."""
+        left_after_test = end - self.clock() - self.rules.safety(self._estimate_test_seconds())
+        if self.rules.done(left_after_test, self.time_budget):
             logger.info("done: about %.1f s will be left after the next test call", left_after_test)
             self.done_training = True
 
     def _prepare(self, dataset: tuple[list, np.ndarray]) -> None:
-        """Features of the training clips, the split, the classifier, and a first timing of prediction."""
+        """Features and descriptors of (at most ``quick_max_clips`` of) the training clips, the pseudo-group
+        validation split and the ensemble; any other clips wait for :meth:`_extend`, after the first prediction."""
         x_list, labels = dataset
         labels = np.asarray(labels, dtype=np.float32)
         if len(x_list) == 0:
@@ -176,70 +239,162 @@ class Model:
         if labels.shape != (len(x_list), self.class_num):
             raise ValueError(f"train() labels have shape {labels.shape}, expected ({len(x_list)}, "
                              f"{self.class_num}) for {len(x_list)} clips and class_num={self.class_num}")
-        started = time.monotonic()
-        features = extract_features(self._get_frontend(), x_list, self.config)
-        self._feature_seconds_per_clip = (time.monotonic() - started) / len(x_list)
-        train_index, validation_index = validation_split(labels, self.config.validation_fraction, self.config.seed)
-        self._train_set = (features[train_index], labels[train_index])
-        self._validation_set = (features[validation_index], labels[validation_index])
-        input_shape = (self.config.crop_frames, self.config.n_mels, 1)
-        self.network = create_network(input_shape, self.class_num, self.config)
-        sample = features[: self.config.predict_batch_size]
-        predict_crops(self.network, sample, self.config, 1, self.config.seed)  # traces the predict function
-        started = time.monotonic()
-        predict_crops(self.network, sample, self.config, 1, self.config.seed)
-        self._predict_pass_seconds, self._predict_pass_clips = time.monotonic() - started, len(sample)
-        logger.info("features of %d clips: %.4f s/clip; a prediction pass over %d clips: %.3f s; "
-                    "%d train, %d validation clips", len(x_list), self._feature_seconds_per_clip,
-                    len(sample), self._predict_pass_seconds, len(train_index), len(validation_index))
+        first, self._pending = self._first_clips(labels)
+        features = self._timed("features", len(first), extract_features, self.frontend,
+                               [x_list[i] for i in first], self.config)
+        labels_first = labels[first]
+        descriptors, embeddings = self._timed("descriptors", len(first), self._describe, features)
+        self._grouping = None
+        if self.config.validation_groups:
+            self._grouping = PseudoGroups(self.class_num, self.config.validation_groups,
+                                          derive_seed(self.config.seed, CLUSTER_STREAM)).fit(embeddings)
+        groups = None if self._grouping is None else self._grouping.groups_.tolist()
+        train_index, validation_index = validation_split(labels_first, self.config.validation_fraction,
+                                                         self.config.seed, groups)
+        self._validation_clusters = set() if groups is None else {groups[i] for i in validation_index}
+        self._train_set = (features[train_index], labels_first[train_index])
+        self._validation_set = (features[validation_index], labels_first[validation_index])
+        self._quick_data, self._split = (descriptors, labels_first), (train_index, validation_index)
+        self._source = dataset
+        self.ensemble = Ensemble(self.config.ensemble_size, labels_first[validation_index])
+        logger.info("features of %d clips: %.4f s/clip; %d train, %d validation clips (%s split), %d clips later",
+                    len(first), self._seconds_per_clip["features"], len(train_index), len(validation_index),
+                    "pseudo-group" if groups else "clip-level", len(self._pending))
 
-    def _fit_round(self, deadline: float) -> DeadlineStop:
-        features, labels = self._train_set
-        epochs = self.config.epochs_per_round
-        seed = derive_seed(self.config.seed, AUGMENT_STREAM, self.rounds)
-        stopper = DeadlineStop(deadline, self.config.time_safety_factor)
-        self.network.fit(training_dataset(features, labels, self.config, epochs, seed), epochs=epochs,
-                         steps_per_epoch=steps_per_epoch(len(features), self.config.batch_size),
-                         callbacks=[stopper], verbose=0)
-        self.rounds += 1
-        self.epoch_seconds = stopper.epoch_seconds
-        return stopper
+    def _first_clips(self, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Indices of the clips prepared at once (a stratified subsample of ``quick_max_clips`` at most) and
+        of the rest."""
+        if len(labels) <= self.config.quick_max_clips:
+            return np.arange(len(labels)), np.zeros(0, dtype=int)
+        later, first = validation_split(labels, self.config.quick_max_clips / len(labels), self.config.seed)
+        return first, later
 
-    def _validate(self) -> float | None:
+    def _extend(self, deadline: float) -> None:
+        """Add the clips :meth:`_prepare` left to the training set, as many as fit before ``deadline``; a clip
+        whose nearest pseudo-group is held out is left out (its voice or recording is in validation)."""
+        pending, self._pending = self._pending, np.zeros(0, dtype=int)
+        per_clip = self._seconds_per_clip["features"] + self._seconds_per_clip["descriptors"]
+        affordable = int(max(0.0, deadline - self.clock()) / max(per_clip, 1e-6))
+        pending = pending[:affordable]
+        x_list, labels = self._source
+        features = extract_features(self.frontend, [x_list[i] for i in pending], self.config)
+        keep = np.ones(len(pending), dtype=bool)
+        if self._grouping is not None and len(pending):
+            clusters = self._grouping.assign(self._describe(features)[1])
+            keep = ~np.isin(clusters, list(self._validation_clusters))
+        self._train_set = (np.concatenate([self._train_set[0], features[keep]]),
+                           np.concatenate([self._train_set[1], labels[pending][keep]]))
+        logger.info("added %d more training clips (%d left out: nearest to a validation group)", keep.sum(),
+                    len(keep) - keep.sum())
+
+    def _fit_quick(self) -> bool:
+        """Fit the quick model on the training part and validate it, then refit it on all the prepared clips
+        for its test predictions (a linear fit takes a fraction of a second); True when it joined the ensemble
+        (the call then returns)."""
+        if not self.config.quick_model:
+            return False
+        descriptors, labels = self._quick_data
+        train_index, validation_index = self._split
+        if len(np.unique(labels[train_index].argmax(axis=1))) < 2:
+            return False
+        quick = QuickClassifier(self.class_num, self.config.quick_regularization, self.config.quick_max_iter)
+        quick.fit(descriptors[train_index], labels[train_index])
+        probabilities = quick.predict_proba(descriptors[validation_index])
+        score = validation_score(labels[validation_index], probabilities) if len(probabilities) else None
+        logger.info("quick model: validation 2*AUC-1 %s", score)
+        self.quick = quick.fit(descriptors, labels)
+        return self.ensemble.add(Member("quick", score, probabilities, QUICK))
+
+    def _validate_round(self) -> bool:
+        """Validate the CNN after a round; True when the ensemble improved (the call then returns)."""
         features, labels = self._validation_set
         if len(features) == 0:
-            return None
-        probabilities = predict_crops(self.network, features, self.config, 1,
-                                      derive_seed(self.config.seed, VALIDATION_STREAM))
-        score = validation_score(labels, probabilities)
-        logger.info("round %d: validation 2*AUC-1 %s (best %s), %s s/epoch", self.rounds, score,
-                    self.best_score, self.epoch_seconds)
-        return score
+            probabilities, score = np.zeros((0, self.class_num)), None
+        else:
+            started = self.clock()
+            probabilities = self.classifier.predict_proba(features, 1, derive_seed(self.config.seed,
+                                                                                   VALIDATION_STREAM))
+            self._seconds_per_clip["pass"] = (self.clock() - started) / len(features)
+            score = validation_score(labels, probabilities)
+        member = Member(f"cnn round {self.classifier.rounds_}", score, probabilities,
+                        self.classifier.network_.get_weights())
+        improved = self.ensemble.add(member)
+        logger.info("round %d: validation 2*AUC-1 %s, ensemble %s (%d member(s)), %s s/epoch",
+                    self.classifier.rounds_, score, self.ensemble.score, len(self.ensemble.members),
+                    self.classifier.epoch_seconds_)
+        return improved
 
-    def _test_features_of(self, x_list: list) -> np.ndarray:
-        """Features of ``x_list``, computed once and reused while test() gets the same list object."""
-        if x_list is not self._test_source:
-            self._test_features = extract_features(self._get_frontend(), x_list, self.config)
-            self._test_source = x_list
-        return self._test_features
+    # --- prediction ---------------------------------------------------------------------------------------
 
-    def _get_frontend(self) -> keras.Model:
-        if self._frontend is None:
-            self._frontend = build_frontend(self.config)
-        return self._frontend
+    def _use_test_clips(self, x_list: list) -> None:
+        """Features (and descriptors) of ``x_list``, computed once while test() gets the same list object."""
+        if x_list is self._test_source:
+            return
+        self._test_features = self._timed("features", len(x_list), extract_features, self.frontend, x_list,
+                                          self.config)
+        self._test_descriptors = None
+        self._test_cache = {}
+        self._test_source = x_list
+
+    def _test_probabilities(self, member: Member, end: float | None) -> np.ndarray:
+        """The member's prediction of the current test clips (cached per member); a CNN member's test-time
+        passes fit in ``test_fraction`` of the time left before ``end`` (on the clock; None: all passes)."""
+        if member in self._test_cache:
+            return self._test_cache[member]
+        if isinstance(member.state, Prior):
+            probabilities = np.tile(member.state.frequencies, (len(self._test_features), 1))
+        elif member.state is QUICK:
+            if self._test_descriptors is None:
+                self._test_descriptors = self._describe(self._test_features)[0]
+            probabilities = self.quick.predict_proba(self._test_descriptors)
+        else:
+            current = self.classifier.network_.get_weights()
+            self.classifier.network_.set_weights(member.state)
+            remaining = None if end is None else end - self.clock()
+            passes = self.rules.test_passes(self._estimate_pass_seconds(len(self._test_features)), remaining)
+            probabilities = self.classifier.predict_proba(self._test_features, passes,
+                                                          derive_seed(self.config.seed, TEST_STREAM))
+            self.classifier.network_.set_weights(current)
+        self._test_cache[member] = probabilities
+        return probabilities
+
+    # --- timing -------------------------------------------------------------------------------------------
+
+    def _timed(self, kind: str, clips: int, function: Callable, *args) -> np.ndarray:
+        started = self.clock()
+        result = function(*args)
+        self._seconds_per_clip[kind] = (self.clock() - started) / max(clips, 1)
+        return result
 
     def _estimate_test_seconds(self) -> float:
         if self._last_test_seconds is not None and self._test_features is not None:
             return self._last_test_seconds
         clips = int(self.metadata.get("test_num", len(self._train_set[0])))
-        return clips * self._feature_seconds_per_clip + self.config.tta_passes * self._estimate_pass_seconds(clips)
-
-    def _estimate_validation_seconds(self) -> float:
-        return self._estimate_pass_seconds(len(self._validation_set[0]))
+        per_clip = self._seconds_per_clip
+        return clips * (per_clip["features"] + per_clip["descriptors"]) + self.config.tta_passes * \
+            self._estimate_pass_seconds(clips)
 
     def _estimate_pass_seconds(self, clips: int) -> float:
-        """One prediction pass over ``clips`` clips, scaled from the timed pass (never below its time)."""
-        return self._predict_pass_seconds * max(1.0, clips / self._predict_pass_clips)
+        """One prediction pass of the CNN over ``clips`` clips (measured on the validation clips)."""
+        return clips * self._seconds_per_clip["pass"]
 
-    def _safety(self, seconds: float) -> float:
-        return self.config.time_safety_factor * seconds + self.config.time_safety_seconds
+    def _describe(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The quick model's descriptors (statistics, then the pretrained embedding when there is an embedder)
+        and the embeddings to cluster (the statistics without an embedder)."""
+        described = statistics(images)
+        if self.embedder is None or not len(images):
+            return described, described
+        embedding, grouping = self.embedder.embed(images)
+        return np.concatenate([described, embedding], axis=1), grouping
+
+    def _warm_up_frontend(self) -> None:
+        """Trace the front end and the embedding network on dummy input, and time one CNN prediction pass,
+        outside the charged calls."""
+        silence = [np.zeros(self.config.clip_samples, np.float32)] * (self.config.feature_batch_size + 1)
+        images = extract_features(self.frontend, silence, self.config)
+        if self.embedder is not None:
+            self.embedder.embed(images)
+        started = self.clock()
+        self.classifier.predict_proba(images, passes=1, seed=0)
+        self._seconds_per_clip["pass"] = (self.clock() - started) / len(images)
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import keras
 import numpy as np
@@ -16,35 +17,48 @@ from autospeech_model.config import ModelConfig
 class DeadlineStop(keras.callbacks.Callback):
     """Stop ``fit`` at a batch or epoch end when the next batch or epoch would end after ``deadline``.
 
-    ``deadline`` is on the ``time.monotonic`` clock; durations are scaled by ``safety_factor`` before the check.
-    ``stopped`` tells whether the deadline (not the epoch count) ended the fit.
+    ``deadline`` is on ``clock`` (``time.monotonic`` by default); durations are scaled by ``safety_factor``
+    before the check. ``stopped`` tells whether the deadline (not the epoch count) ended the fit.
     """
 
-    def __init__(self, deadline: float, safety_factor: float):
+    def __init__(self, deadline: float, safety_factor: float, clock: Callable[[], float] = time.monotonic):
         super().__init__()
         self.deadline = deadline
         self.safety_factor = safety_factor
+        self.clock = clock
         self.stopped = False
         self.epoch_seconds: float | None = None
         self._epoch_start = self._batch_start = 0.0
 
     def _stop_if_late(self, next_duration: float) -> None:
-        if time.monotonic() + self.safety_factor * next_duration > self.deadline:
+        if self.clock() + self.safety_factor * next_duration > self.deadline:
             self.stopped = True
             self.model.stop_training = True
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._epoch_start = time.monotonic()
+        self._epoch_start = self.clock()
 
     def on_train_batch_begin(self, batch, logs=None):
-        self._batch_start = time.monotonic()
+        self._batch_start = self.clock()
 
     def on_train_batch_end(self, batch, logs=None):
-        self._stop_if_late(time.monotonic() - self._batch_start)
+        self._stop_if_late(self.clock() - self._batch_start)
 
     def on_epoch_end(self, epoch, logs=None):
-        self.epoch_seconds = time.monotonic() - self._epoch_start
+        self.epoch_seconds = self.clock() - self._epoch_start
         self._stop_if_late(self.epoch_seconds)
+
+
+def forward(network: keras.Model, images: np.ndarray | tf.Tensor, batch_size: int) -> np.ndarray:
+    """The network's inference output on ``images``, in batches, through one compiled function per network
+    (traced once for any batch size, unlike ``Model.predict``, which rebuilds its data pipeline every call)."""
+    function = getattr(network, "_forward_function", None)
+    if function is None:
+        signature = tf.TensorSpec((None, *network.input_shape[1:]), tf.float32)
+        function = tf.function(lambda batch: network(batch, training=False), input_signature=[signature])
+        network._forward_function = function
+    return np.concatenate([function(images[start:start + batch_size]).numpy()
+                           for start in range(0, len(images), batch_size)])
 
 
 def predict_crops(network: keras.Model, features: np.ndarray, config: ModelConfig, passes: int,
@@ -57,7 +71,7 @@ def predict_crops(network: keras.Model, features: np.ndarray, config: ModelConfi
     total = None
     for index in range(passes):
         crops = random_crop(images, config.crop_frames, tf.constant([seed, index], tf.int64))
-        probabilities = network.predict(crops, batch_size=config.predict_batch_size, verbose=0)
+        probabilities = forward(network, crops, config.predict_batch_size)
         total = probabilities if total is None else total + probabilities
     return total / passes
 

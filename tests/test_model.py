@@ -1,18 +1,18 @@
-"""The Model: training rounds, the budget rules, test-time augmentation and save/load (harness run:
-test_model_ingestion.py)."""
+"""The platform adapter Model: quick first prediction, CNN rounds, never going backwards, the budget rules,
+save/load (the harness run: test_model_ingestion.py)."""
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 import pytest
 from conftest import real_clips_by_class
 
+from autospeech_model.config import ModelConfig
 from autospeech_model.model import Model
+from autospeech_model.network import create_network
 from tests.model_fixtures import small_config, write_random_pretrained
 
-CLASSES, TRAIN_PER_CLASS, TEST_PER_CLASS = 3, 6, 2
+CLASSES, TRAIN_PER_CLASS, TEST_PER_CLASS = 3, 8, 2
 
 
 @pytest.fixture(scope="module")
@@ -37,80 +37,115 @@ def metadata(**changes) -> dict:
     return {key: value for key, value in values.items() if value is not None}
 
 
+class StoppedClock:
+    """A clock that only moves when told to: budget decisions become exact."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture(scope="module")
 def trained(pretrained, data):
-    """A model after one train call (one round of 5 epochs) on the tiny real-audio data."""
-    train, labels, _ = data
+    """A model after two train calls and test calls: the quick model, then a CNN round."""
+    train, labels, test = data
     model = Model(metadata(), small_config(pretrained))
     model.train((train, labels), remaining_time_budget=600)
-    return model
+    first = model.test(test, remaining_time_budget=590)
+    first_members = [member.name for member in model.ensemble.members]
+    model.ensemble.score = -1.0  # any CNN round now improves the ensemble, so the second call returns after one
+    model.train((train, labels), remaining_time_budget=580)
+    return model, first, first_members
 
 
-def test_first_train_call_returns_after_one_round_of_five_epochs(trained):
-    # 18 clips: 15 train, 3 validation → one (short) batch per epoch, so 5 optimiser steps in one round.
-    assert trained.rounds == 1 and not trained.done_training
-    assert int(trained.network.optimizer.iterations) == 5
+def test_construction_warms_up_without_changing_the_weights(pretrained):
+    config = small_config(pretrained)
+    model = Model(metadata(), config)
+    fresh = create_network((config.crop_frames, config.n_mels, 1), CLASSES, config)
+    for warmed, expected in zip(model.classifier.network_.get_weights(), fresh.get_weights()):
+        np.testing.assert_array_equal(warmed, expected)
+    assert int(model.classifier.network_.optimizer.iterations) == 0 and model.classifier.rounds_ == 0
 
 
-def test_test_returns_averaged_probabilities_reproducibly(trained, data):
-    _, _, test = data
-    first = trained.test(test, remaining_time_budget=500)
+def test_the_first_call_returns_the_quick_model_before_any_cnn_round(trained, data):
+    model, first, first_members = trained
+    assert first_members == ["quick"]
     assert first.shape == (CLASSES * TEST_PER_CLASS, CLASSES)
     np.testing.assert_allclose(first.sum(axis=1), 1, atol=1e-5)
-    np.testing.assert_array_equal(trained.test(test), first)  # same seed, same crops, same scores
-    single_pass = Model(metadata(), trained.config.replace(tta_passes=1))
-    single_pass.network = trained.network
-    assert not np.allclose(single_pass.test(test), first)  # the average really spans several crops
 
 
-def test_save_and_load_reproduce_predictions(trained, data, tmp_path):
-    _, _, test = data
-    expected = trained.test(test)
-    trained.save(tmp_path / "saved")
-    restored = Model.load(tmp_path / "saved")
-    assert restored.class_num == CLASSES and restored.config == trained.config and restored.done_training
-    np.testing.assert_allclose(restored.test(list(test)), expected, atol=1e-6)
+def test_the_second_call_runs_one_cnn_round_whose_model_joins_the_pool(trained, data):
+    model, first, _ = trained
+    assert model.classifier.rounds_ == 1 and int(model.classifier.network_.optimizer.iterations) > 0
+    assert {member.name for member in model.ensemble.pool} == {"quick", "cnn round 1"}
+    assert model.test(data[2]).shape == first.shape
 
 
-def test_done_training_once_an_eighth_of_the_budget_remains(pretrained, data):
+def test_predictions_never_go_backwards(pretrained, data):
+    """Once nothing can beat the validation score, further rounds run but the prediction stays the same."""
     train, labels, test = data
     model = Model(metadata(time_budget=100), small_config(pretrained))
-    model.train((train, labels), remaining_time_budget=12)  # 12 ≤ 0.125 × 100
-    assert model.done_training and model.rounds == 0
-    assert model.test(test).shape == (len(test), CLASSES)  # it still predicts
+    model.train((train, labels), remaining_time_budget=100)
+    returned = model.test(test, remaining_time_budget=99)
+    model.ensemble.score = 1.0  # 2·AUC − 1 never exceeds 1
+    model.train((train, labels), remaining_time_budget=20)  # rounds until 0.125 × 100 s are left
+    assert model.classifier.rounds_ >= 1 and model.done_training
+    np.testing.assert_array_equal(model.test(test), returned)
 
 
-def test_rounds_continue_while_validation_does_not_improve(pretrained, data):
+def test_kons_plain_recipe_starts_with_a_round_of_five_epochs(pretrained, data):
     train, labels, _ = data
-    model = Model(metadata(time_budget=40), small_config(pretrained))
-    model.train((train, labels), remaining_time_budget=40)
-    assert model.rounds == 1 and not model.done_training  # the first round always returns
-    model.best_score = 1.0  # 2·AUC − 1 never exceeds 1: no later round can improve on it
-    model.train((train, labels), remaining_time_budget=14)  # rounds run until only 0.125 × 40 = 5 s are left
-    assert model.rounds > 2 and model.done_training
+    model = Model(metadata(), ModelConfig.kon(pretrained_weights=str(pretrained), tta_passes=2))
+    model.train((train, labels), remaining_time_budget=600)
+    # 24 clips, 10 % clip-level validation (1 per class): 21 train clips, one short batch an epoch.
+    assert model.classifier.rounds_ == 1 and int(model.classifier.network_.optimizer.iterations) == 5
+    assert [member.name for member in model.ensemble.members] == ["cnn round 1"]
 
 
-def test_train_stops_before_the_deadline(pretrained, data):
-    # A round of 1000 epochs cannot fit in 15 s: fitting stops early and leaves time for the test call.
-    train, labels, _ = data
-    model = Model(metadata(time_budget=100), small_config(pretrained, epochs_per_round=1000, stop_fraction=0.0))
-    started = time.monotonic()
-    model.train((train, labels), remaining_time_budget=15)
-    assert time.monotonic() - started < 15
-    assert model.done_training
-    assert 0 < int(model.network.optimizer.iterations) < 1000
+def test_done_once_an_eighth_of_the_budget_remains(pretrained, data):
+    train, labels, test = data
+    clock = StoppedClock()
+    model = Model(metadata(time_budget=100), small_config(pretrained, quick_model=False), clock=clock)
+    model.train((train, labels), remaining_time_budget=12)  # 12 ≤ 0.125 × 100: no round
+    assert model.done_training and model.classifier.rounds_ == 0
 
 
 def test_time_budget_falls_back_to_first_call_then_default(pretrained, data):
-    # stop_fraction 1 ends every call before its first round: only the budget bookkeeping runs.
     train, labels, _ = data
-    config = small_config(pretrained, stop_fraction=1.0)
-    given = Model(metadata(time_budget=None), config)
+    config = small_config(pretrained, stop_fraction=1.0, quick_model=False)  # every call ends before a round
+    given = Model(metadata(time_budget=None), config, clock=StoppedClock())
     given.train((train, labels), remaining_time_budget=300)
     assert given.time_budget == 300 and given.done_training
-    unknown = Model(metadata(time_budget=None), config)
+    unknown = Model(metadata(time_budget=None), config, clock=StoppedClock())
     unknown.train((train, labels))
     assert unknown.time_budget == 1800 and unknown.done_training
+
+
+def test_save_and_load_reproduce_the_ensembles_predictions(trained, data, tmp_path):
+    model, _, _ = trained
+    test = data[2]
+    expected = model.test(test)
+    model.save(tmp_path / "saved")
+    restored = Model.load(tmp_path / "saved")
+    assert restored.class_num == CLASSES and restored.config == model.config and restored.done_training
+    assert [m.name for m in restored.ensemble.members] == [m.name for m in model.ensemble.members]
+    np.testing.assert_allclose(restored.test(list(test)), expected, atol=1e-5)
+
+
+def test_a_loaded_model_continues_training_instead_of_restarting(trained, data, tmp_path):
+    model, _, _ = trained
+    train, labels, test = data
+    model.save(tmp_path / "saved")
+    restored = Model.load(tmp_path / "saved")
+    steps = int(restored.classifier.network_.optimizer.iterations)
+    assert steps == int(model.classifier.network_.optimizer.iterations) > 0
+    restored.done_training = False
+    restored.train((train, labels), remaining_time_budget=600)  # the quick model on the new split
+    restored.ensemble.score = -1.0
+    restored.train((train, labels), remaining_time_budget=590)  # a CNN round, from the saved weights
+    assert int(restored.classifier.network_.optimizer.iterations) > steps
 
 
 def test_bad_calls_raise_clear_errors(pretrained, data, tmp_path):
@@ -122,3 +157,30 @@ def test_bad_calls_raise_clear_errors(pretrained, data, tmp_path):
         model.train((train, labels[:, :2]))
     with pytest.raises(FileNotFoundError, match="model.json"):
         Model.load(tmp_path)
+
+
+def test_a_large_training_set_is_prepared_in_two_steps(pretrained, data):
+    """The first call prepares a stratified subsample (its quick model gives the first prediction); the next
+    adds the other clips to training, except those nearest to a held-out pseudo-group."""
+    train, labels, test = data
+    model = Model(metadata(), small_config(pretrained, quick_max_clips=12))
+    model.train((train, labels), remaining_time_budget=600)
+    prepared = len(model._train_set[0]) + len(model._validation_set[0])
+    assert prepared == 12 and len(model._pending) == len(train) - 12
+    assert model.test(test).shape == (len(test), CLASSES)
+    validation_before = model._validation_set[0].copy()
+    model.train((train, labels), remaining_time_budget=590)
+    assert len(model._pending) == 0
+    assert 12 - len(validation_before) < len(model._train_set[0]) <= len(train) - len(validation_before)
+    np.testing.assert_array_equal(model._validation_set[0], validation_before)  # validation never changes
+
+
+def test_without_time_for_any_model_the_class_frequencies_are_predicted(pretrained, data, tmp_path):
+    train, labels, test = data
+    model = Model(metadata(time_budget=100), small_config(pretrained, quick_model=False), clock=StoppedClock())
+    model.train((train, labels[::-1]), remaining_time_budget=5)  # done at once: no round fits
+    assert model.done_training and [m.name for m in model.ensemble.members] == ["prior"]
+    expected = np.tile(labels[::-1].mean(axis=0), (len(test), 1))
+    np.testing.assert_allclose(model.test(test), expected)
+    model.save(tmp_path / "saved")
+    np.testing.assert_allclose(Model.load(tmp_path / "saved").test(test), expected)

@@ -141,7 +141,7 @@ def test_predict_rejects_a_missing_model_or_mismatched_class_names(fitted, capsy
 def test_fit_with_a_budget_too_small_to_build_a_model_is_a_clear_error(fitted, capsys):
     root, _ = fitted
     code = main(["fit", "--dataset", str(root / "data" / "two"), "--model-dir", str(root / "tiny_budget"),
-                 "--time-budget", "0.3", "--from-scratch"])
+                 "--time-budget", "0.01", "--from-scratch"])
     assert code == 2
     error = capsys.readouterr().err.splitlines()[-1]
     assert error.startswith("autospeech: error: training on ") and "nothing saved" in error

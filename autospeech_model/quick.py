@@ -1,0 +1,54 @@
+"""The quick first model: logistic regression on clip descriptors (the 2019 winner opened with a linear model).
+
+In the scikit-learn manner: parameters in ``__init__``; ``fit`` returns self; learned state ``pipeline_`` and
+``classes_``; ``predict_proba`` gives all ``class_num`` columns (classes unseen in training get 0).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+
+class QuickClassifier:
+    """StandardScaler → multinomial LogisticRegression(C=regularization) over ``class_num`` classes."""
+
+    def __init__(self, class_num: int, regularization: float = 1.0, max_iter: int = 300):
+        self.class_num = class_num
+        self.regularization = regularization
+        self.max_iter = max_iter
+
+    def fit(self, descriptors: np.ndarray, labels: np.ndarray) -> QuickClassifier:
+        """Fit on descriptors and one-hot (or class-index) labels; needs at least two classes present."""
+        targets = labels.argmax(axis=1) if labels.ndim == 2 else labels
+        self.pipeline_ = make_pipeline(StandardScaler(), LogisticRegression(C=self.regularization,
+                                                                            max_iter=self.max_iter))
+        self.pipeline_.fit(descriptors, targets)
+        self.classes_ = self.pipeline_.classes_
+        return self
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The learned state as plain arrays (saved without pickle)."""
+        scaler, regression = self.pipeline_[0], self.pipeline_[-1]
+        return {"quick_mean": scaler.mean_, "quick_scale": scaler.scale_, "quick_coef": regression.coef_,
+                "quick_intercept": regression.intercept_, "quick_classes": self.classes_}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], class_num: int) -> QuickClassifier:
+        """Inverse of :meth:`to_arrays`."""
+        quick = cls(class_num)
+        scaler, regression = StandardScaler(), LogisticRegression()
+        scaler.mean_, scaler.scale_, scaler.var_ = arrays["quick_mean"], arrays["quick_scale"], arrays["quick_scale"] ** 2
+        regression.coef_, regression.intercept_ = arrays["quick_coef"], arrays["quick_intercept"]
+        scaler.n_features_in_ = regression.n_features_in_ = len(arrays["quick_mean"])
+        regression.classes_ = quick.classes_ = arrays["quick_classes"]
+        quick.pipeline_ = make_pipeline(scaler, regression)
+        return quick
+
+    def predict_proba(self, descriptors: np.ndarray) -> np.ndarray:
+        probabilities = np.zeros((len(descriptors), self.class_num), dtype=np.float32)
+        if len(descriptors):
+            probabilities[:, self.classes_] = self.pipeline_.predict_proba(descriptors)
+        return probabilities

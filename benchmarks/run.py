@@ -1,11 +1,15 @@
 """Benchmark model variants on the sample datasets through the bundled harness and print a table.
 
 ``python -m benchmarks.run [--budget S] [--datasets data01,...] [--models kon,scratch,mfcc_logreg]``
-Each ingestion runs in its own process (``python -m ingestion``), so its peak memory (ru_maxrss) is measured
-alone; predictions go to ``--output/DATASET/MODEL`` and are scored there. Variants:
-  kon          the repository's model.py (Team Kon's recipe, fine-tuned from the data01 weights)
+Each ingestion runs in its own process (``python -m ingestion``, the submission sandboxed in its own child), so
+its peak memory (ru_maxrss of the process and its children) is measured alone; predictions go to
+``--output/DATASET/MODEL`` and are scored there. Variants:
+  kon          the repository's model.py: quick linear model, Kon's CNN fine-tuned from the data01 weights, top-k
+               ensemble (autospeech_model.model)
+  kon_plain    the same Model with ModelConfig.kon(): Team Kon's recipe alone
   scratch      the same Model with ModelConfig(pretrained_weights=None)
   mfcc_logreg  benchmarks/baselines/mfcc_logreg: class frequencies, then logistic regression on MFCC statistics
+A variant's code folder is assembled like the upload (autospeech.package) with the variant's model.py.
 """
 
 from __future__ import annotations
@@ -18,16 +22,19 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingestion.command import positive_float
-from ingestion.dataset import DatasetError, find_data_dir, load_metadata, solution_path
+from autospeech.package import ENTRY_POINT, submission_files
+from ingestion.command import budget_argument
+from ingestion.dataset import check_solution, find_data_dir, load_metadata, solution_path
 from ingestion.records import RecordError
 from scoring.score import score_predictions, write_score_outputs
 
 REPOSITORY = Path(__file__).resolve().parent.parent
-MODELS = {
-    "kon": REPOSITORY,
-    "scratch": REPOSITORY / "benchmarks" / "variants" / "scratch",
-    "mfcc_logreg": REPOSITORY / "benchmarks" / "baselines" / "mfcc_logreg",
+VARIANTS = REPOSITORY / "benchmarks" / "variants"
+MODELS = {  # name -> its model.py
+    "kon": REPOSITORY / ENTRY_POINT,
+    "kon_plain": VARIANTS / "kon_plain" / ENTRY_POINT,
+    "scratch": VARIANTS / "scratch" / ENTRY_POINT,
+    "mfcc_logreg": REPOSITORY / "benchmarks" / "baselines" / "mfcc_logreg" / ENTRY_POINT,
 }
 DATASETS = ("data01", "data02", "data03", "data04", "data05")
 COLUMNS = ("dataset", "classes", "model", "ALC", "final 2AUC-1", "first prediction (s)", "rounds",
@@ -74,8 +81,23 @@ def check_dataset(dataset_dir: Path) -> None:
     """Raise DatasetError unless ``dataset_dir`` has readable metadata and a test solution to score against."""
     _, data_dir = find_data_dir(dataset_dir)
     load_metadata(data_dir)
-    if not solution_path(dataset_dir).is_file():
-        raise DatasetError(f"missing solution file: {solution_path(dataset_dir)}")
+    check_solution(dataset_dir)
+
+
+def code_folder(model: str, build_dir: Path) -> Path:
+    """The code folder of ``model``: its own folder, or for a variant of the repository's model, the upload's
+    files (the model package and the weights) with the variant's model.py, assembled under ``build_dir``."""
+    entry_point = MODELS[model]
+    if entry_point.parent != VARIANTS / model:
+        return entry_point.parent
+    folder = build_dir / model
+    shutil.rmtree(folder, ignore_errors=True)
+    for path, name in submission_files():
+        if name != ENTRY_POINT:
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, folder / name)
+    shutil.copyfile(entry_point, folder / ENTRY_POINT)
+    return folder
 
 
 def benchmark(dataset_dir: Path, model: str, output_dir: Path, time_budget: float | None) -> BenchmarkRow:
@@ -84,7 +106,8 @@ def benchmark(dataset_dir: Path, model: str, output_dir: Path, time_budget: floa
     name, data_dir = find_data_dir(dataset_dir)
     classes = load_metadata(data_dir)["class_num"]
     shutil.rmtree(output_dir, ignore_errors=True)
-    exit_code, peak_rss = ingest_in_subprocess(dataset_dir, MODELS[model], output_dir, time_budget)
+    code_dir = code_folder(model, output_dir.parent.parent / "code")
+    exit_code, peak_rss = ingest_in_subprocess(dataset_dir, code_dir, output_dir, time_budget)
     try:
         scores = score_predictions(output_dir, solution_path(dataset_dir))
     except RecordError:  # ingestion could not start (its error is on stderr): nothing to score
@@ -118,7 +141,7 @@ def comma_list(choices: tuple[str, ...] | None = None):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--budget", type=positive_float, default=None,
+    parser.add_argument("--budget", type=budget_argument, default=None,
                         help="time budget in seconds for every run (default: each dataset's meta.json)")
     parser.add_argument("--datasets", default=list(DATASETS), type=comma_list(),
                         help=f"comma-separated dataset folder names (default: {','.join(DATASETS)})")

@@ -7,14 +7,14 @@ import argparse
 import numpy as np
 import pytest
 
-from benchmarks.run import MODELS, BenchmarkRow, benchmark, comma_list, format_table, main
+from benchmarks.run import MODELS, BenchmarkRow, benchmark, code_folder, comma_list, format_table, main
 from ingestion.dataset import DatasetError, solution_path
 from ingestion.ingestion import run_ingestion
 from scoring.score import score_predictions
 
 
 def test_mfcc_logreg_baseline_through_the_harness(tiny_dataset, tmp_path):
-    result = run_ingestion(tiny_dataset, MODELS["mfcc_logreg"], tmp_path / "out")
+    result = run_ingestion(tiny_dataset, MODELS["mfcc_logreg"].parent, tmp_path / "out")
     assert result.success and len(result.prediction_times) == 2
     priors, probabilities = (np.loadtxt(path) for path in result.prediction_paths)
     np.testing.assert_allclose(priors, np.full((6, 3), 1 / 3))  # balanced classes: frequencies 1/3
@@ -62,3 +62,10 @@ def test_markdown_table():
 def test_unknown_model_variant_is_rejected():
     with pytest.raises(argparse.ArgumentTypeError, match="unknown foo"):
         comma_list(tuple(MODELS))("kon,foo")
+
+
+def test_a_variants_code_folder_is_the_upload_with_its_own_model_py(tmp_path):
+    folder = code_folder("scratch", tmp_path)
+    assert (folder / "model.py").read_text() == MODELS["scratch"].read_text()
+    assert (folder / "autospeech_model" / "model.py").is_file() and (folder / "pretrained" / "data01.keras").is_file()
+    assert code_folder("mfcc_logreg", tmp_path) == MODELS["mfcc_logreg"].parent

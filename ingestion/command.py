@@ -13,6 +13,8 @@ import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
+from ingestion.dataset import MAX_TIME_BUDGET
+
 BAD_INPUT_EXIT_CODE = 2
 
 
@@ -29,6 +31,15 @@ def positive_float(text: str) -> float:
     value = float(text)
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def budget_argument(text: str) -> float:
+    """argparse type: a time budget, seconds in (0, MAX_TIME_BUDGET] (a week: more is a typo, not a budget)."""
+    value = float(text)
+    if not 0 < value <= MAX_TIME_BUDGET:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, at most {MAX_TIME_BUDGET:g} "
+                                         f"(a week), got {text}")
     return value
 
 

@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ingestion.command import positive_float
+from ingestion.command import budget_argument, positive_float
 from ingestion.dataset import Dataset, find_data_dir, load_dataset
 from ingestion.in_process import InProcessSubmission
 from ingestion.outputs import OutputFolder, claim_output, prediction_path
@@ -212,7 +212,7 @@ def add_arguments(parser: argparse.ArgumentParser, several_datasets: bool = Fals
     parser.add_argument("--output", "--output_dir", dest="output", required=True,
                         help="folder for NAME.predict_K, start.txt and end.txt (locked for the run; earlier "
                              "outputs in it are removed)")
-    parser.add_argument("--time-budget", "--time_budget", dest="time_budget", type=positive_float, default=None,
+    parser.add_argument("--time-budget", "--time_budget", dest="time_budget", type=budget_argument, default=None,
                         help=f"seconds; overrides meta.json's time_budget (default: meta.json's, "
                              f"else {DEFAULT_TIME_BUDGET:g})")
     add_trust_pickle(parser)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingestion.command import positive_float
+from ingestion.command import budget_argument
 from ingestion.dataset import check_one_hot, load_labels
 from ingestion.records import read_end_record, read_start_record
 from scoring.metrics import ScoringError, area_under_learning_curve, normalized_auc, transform_time
@@ -118,7 +118,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                                  "being the task_name of start.txt")
     parser.add_argument("--output", "--score_dir", dest="output", default=None,
                         help="folder for scores.txt and the report (default: the predictions folder)")
-    parser.add_argument("--time-budget", "--time_budget", dest="time_budget", type=positive_float, default=None,
+    parser.add_argument("--time-budget", "--time_budget", dest="time_budget", type=budget_argument, default=None,
                         help="seconds; overrides the budget recorded in start.txt")
 
 

@@ -117,11 +117,13 @@ def test_installed_copy_has_no_generic_top_level_names_and_finds_its_weights(tmp
     (["convert", "in", "--output", "out", "--test-fraction", "1.5"], "--test-fraction: must be in [0, 1), got 1.5"),
     (["predict", "in.wav", "--model-dir", "m", "--batch-files", "0"], "--batch-files: must be at least 1, got 0"),
     (["score", "--predictions", "p", "--solution", "s", "--time-budget", "0"],
-     "--time-budget/--time_budget: must be a positive number, got 0"),
+     "--time-budget/--time_budget: must be a positive number of seconds, at most 604800 (a week), got 0"),
     (["run", "--dataset", "d", "--output", "o", "--time-budget", "-5"],
-     "--time-budget/--time_budget: must be a positive number, got -5"),
+     "--time-budget/--time_budget: must be a positive number of seconds, at most 604800 (a week), got -5"),
     (["fit", "--dataset", "d", "--model-dir", "m", "--time-budget", "inf"],
-     "--time-budget: must be a positive number, got inf"),
+     "--time-budget: must be a positive number of seconds, at most 604800 (a week), got inf"),
+    (["run", "--dataset", "d", "--output", "o", "--time-budget", "1e12"],
+     "--time-budget/--time_budget: must be a positive number of seconds, at most 604800 (a week), got 1e12"),
 ])
 def test_out_of_range_options_are_usage_errors(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:

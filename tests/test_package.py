@@ -40,7 +40,7 @@ def test_the_zip_runs_with_the_kits_modules_first_on_the_path(tmp_path, tiny_dat
     zipfile.ZipFile(zip_path).extractall(code_dir)
     dataset = export_pkl(tiny_dataset, tmp_path / "pkl")
     meta = dataset / f"{dataset.name}.data" / "meta.json"
-    meta.write_text(json.dumps({**json.loads(meta.read_text()), "time_budget": 600}))
+    meta.write_text(json.dumps({**json.loads(meta.read_text()), "time_budget": 30}))
     workdir = tmp_path / "elsewhere"
     workdir.mkdir()
     command = [sys.executable, "-S", str(STANDIN / "driver.py"), sysconfig.get_paths()["purelib"], str(code_dir),

@@ -3,7 +3,8 @@ average of the best models so far, and it only changes when its validation score
 
 Every candidate model gives its probabilities on the one fixed validation set. The pool keeps the ``size``
 best by their own validation 2·AUC − 1; the candidate ensemble is the whole pool, each member weighted by its
-score, and it replaces the returned ensemble only when its validation score is higher. (Choosing the best
+score, and it replaces the returned ensemble only when its validation score is higher by more than the
+noise margin. (Choosing the best
 prefix of the pool instead let one noisy member take over on validation sets of a few dozen clips: measured on
 data04, its predictions jumped between 0.50 and 0.78 where the whole pool's stayed within 0.70–0.76.)
 """
@@ -42,15 +43,17 @@ def weighted_average(members: list[Member], probabilities: list[np.ndarray]) -> 
 class Ensemble:
     """A pool of the best validated members, and the ensemble last found better on validation."""
 
-    def __init__(self, size: int, validation_labels: np.ndarray):
+    def __init__(self, size: int, validation_labels: np.ndarray, margin: float = 0.0):
         self.size = size
         self.validation_labels = validation_labels
+        self.margin = margin / np.sqrt(max(len(validation_labels), 1))
         self.pool: list[Member] = []
         self.members: list[Member] = []
         self.score: float | None = None
 
     def add(self, member: Member) -> bool:
-        """Add a candidate; True when the ensemble's validation score improved (or cannot be measured, as
+        """Add a candidate; True when the ensemble's validation score improved by more than the margin
+        (``margin`` / sqrt(validation clips): smaller gains are within the noise) (or cannot be measured, as
         without validation clips: then the newest member alone is the ensemble, as in Kon's loop)."""
         if member.score is None:
             self.pool, self.members, self.score = [member], [member], None
@@ -58,7 +61,7 @@ class Ensemble:
         self.pool = sorted([*self.pool, member], key=lambda m: m.score, reverse=True)[: self.size]
         probabilities = weighted_average(self.pool, [m.validation_probabilities for m in self.pool])
         score = validation_score(self.validation_labels, probabilities)
-        if self.score is not None and (score is None or score <= self.score):
+        if self.score is not None and (score is None or score <= self.score + self.margin):
             return False
         self.members, self.score = list(self.pool), score
         return True

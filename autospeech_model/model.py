@@ -73,7 +73,6 @@ class Model:
         self.ensemble: Ensemble | None = None
         self._train_set: tuple[np.ndarray, np.ndarray] | None = None
         self._validation_set: tuple[np.ndarray, np.ndarray] | None = None
-        self._quick_validation: np.ndarray | None = None
         self._quick_data: tuple[np.ndarray, np.ndarray] | None = None
         self._split: tuple[np.ndarray, np.ndarray] | None = None
         self._pending = np.zeros(0, dtype=int)
@@ -256,7 +255,8 @@ class Model:
         self._validation_set = (features[validation_index], labels_first[validation_index])
         self._quick_data, self._split = (descriptors, labels_first), (train_index, validation_index)
         self._source = dataset
-        self.ensemble = Ensemble(self.config.ensemble_size, labels_first[validation_index])
+        self.ensemble = Ensemble(self.config.ensemble_size, labels_first[validation_index],
+                                 self.config.improvement_margin)
         logger.info("features of %d clips: %.4f s/clip; %d train, %d validation clips (%s split), %d clips later",
                     len(first), self._seconds_per_clip["features"], len(train_index), len(validation_index),
                     "pseudo-group" if groups else "clip-level", len(self._pending))

@@ -49,3 +49,12 @@ def test_without_a_measurable_validation_the_newest_member_is_the_ensemble():
     for name in ("first", "second"):
         assert ensemble.add(Member(name, None, np.zeros((0, 3))))
         assert [m.name for m in ensemble.members] == [name] and ensemble.score is None
+
+
+def test_a_gain_within_the_noise_margin_does_not_replace_the_ensemble():
+    # margin 0.49 over 6 validation clips: a new ensemble must validate 0.2 higher than the returned one
+    ensemble = Ensemble(size=5, validation_labels=LABELS, margin=0.49)
+    ensemble.add(member("first", 4))
+    returned = ensemble.score
+    assert not ensemble.add(member("slightly better", 5, seed=1)) or ensemble.score > returned + 0.2
+    assert ensemble.add(member("much better", 6, seed=2)) and ensemble.score > returned + 0.2

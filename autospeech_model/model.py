@@ -254,7 +254,7 @@ class Model:
         self._train_set = (features[train_index], labels_first[train_index])
         self._validation_set = (features[validation_index], labels_first[validation_index])
         self._quick_data, self._split = (descriptors, labels_first), (train_index, validation_index)
-        self._source = dataset
+        self._source = (x_list, labels)
         self.ensemble = Ensemble(self.config.ensemble_size, labels_first[validation_index],
                                  self.config.improvement_margin)
         logger.info("features of %d clips: %.4f s/clip; %d train, %d validation clips (%s split), %d clips later",
@@ -263,11 +263,11 @@ class Model:
 
     def _first_clips(self, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Indices of the clips prepared at once (a stratified subsample of ``quick_max_clips`` at most) and
-        of the rest."""
+        of the rest, shuffled."""
         if len(labels) <= self.config.quick_max_clips:
             return np.arange(len(labels)), np.zeros(0, dtype=int)
         later, first = validation_split(labels, self.config.quick_max_clips / len(labels), self.config.seed)
-        return first, later
+        return first, np.random.default_rng(self.config.seed).permutation(later)  # a cut keeps every class
 
     def _extend(self, deadline: float) -> None:
         """Add the clips :meth:`_prepare` left to the training set, as many as fit before ``deadline``; a clip

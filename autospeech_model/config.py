@@ -30,7 +30,7 @@ DEFAULT_PRETRAINED_WEIGHTS = find_pretrained_dir() / PRETRAINED_FILE
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """Hyper-parameters of :class:`autospeech.model.Model`; ``dataclasses.replace`` makes variants."""
+    """Hyper-parameters of :class:`autospeech_model.model.Model`; :meth:`replace` makes variants."""
 
     # --- audio (DESIGN: tile clips shorter than 5 s, cut all to their first 5 s) ---
     sample_rate: int = 16000  # kit: all clips are 16 kHz
@@ -120,8 +120,7 @@ class ModelConfig:
     def kon(cls, **changes) -> ModelConfig:
         """Team Kon's plain recipe: no quick model, no ensemble, clip-level validation, 5-epoch rounds, 10 passes."""
         plain = {"validation_fraction": 0.1, "validation_groups": 0, "quick_model": False, "ensemble_size": 1,
-                 "improvement_margin": 0.0, "round_fraction": 1.0,
-                 "test_fraction": 1.0}
+                 "improvement_margin": 0.0, "round_fraction": 1.0, "test_fraction": 1.0}
         return cls(**{**plain, **changes})
 
     def replace(self, **changes) -> ModelConfig:

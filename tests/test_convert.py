@@ -1,4 +1,4 @@
-"""The folder/CSV-of-audio converter (ingestion.convert) on real recordings written at other rates/channels."""
+"""The folder/CSV-of-audio converter (autospeech.convert) on real recordings written at other rates/channels."""
 
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
 """The submission's side of the harness, and the message format both sides speak.
 
-The harness starts ``python -I -c SOURCE`` with this file's text as SOURCE (see :mod:`ingestion.submission`), so
-the child runs it as ``__main__`` with nothing from the harness on its path or in its argv. It depends on the
-standard library and numpy only. The child:
+The harness starts ``python -I -S -c SOURCE`` with this file's text as SOURCE (see :mod:`ingestion.submission`),
+so the child runs it as ``__main__`` with nothing from the harness on its path or in its argv. ``-S`` skips the
+start-up hooks of site-packages' ``.pth`` files, which would otherwise give the child an editable install's import
+finder, and with it the harness's own packages; the child appends site-packages itself. It depends on the standard
+library and numpy only. The child:
 
 1. keeps its stdin and stdout as the command and reply channel, and points fd 0 at /dev/null and fd 1 at
    stderr, so whatever the model (or a program it starts) prints cannot corrupt the channel;
@@ -27,7 +29,12 @@ import struct
 import sys
 import traceback
 
-import numpy as np
+if __name__ == "__main__":  # the child: site-packages on the path, none of their .pth hooks run (-S)
+    import site
+
+    sys.path.extend(path for path in site.getsitepackages() if path not in sys.path)
+
+import numpy as np  # noqa: E402  (numpy lives in the site-packages appended above)
 
 LENGTH = struct.Struct("<Q")
 MAX_HEADER_BYTES = 64 * 1024  # a message's JSON part; error texts are cut to ERROR_CHARS

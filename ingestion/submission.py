@@ -1,6 +1,6 @@
 """The submission as the harness sees it: ``model.py`` in a code folder, run in a child process.
 
-The child (:mod:`ingestion.child_bootstrap`, started as ``python -I -c SOURCE``) has its own process group, the
+The child (:mod:`ingestion.child_bootstrap`, started as ``python -I -S -c SOURCE``) has its own process group, the
 minimal environment of :func:`ingestion.sandbox.child_environment`, an empty scratch folder as working directory
 and HOME (removed afterwards), and runs in the sandbox of :mod:`ingestion.sandbox` where namespaces work. It gets
 the clips over a pipe before the clock starts; then every reply is awaited with a deadline (the remaining budget
@@ -108,7 +108,7 @@ class ChildSubmission:
             raise IngestionError(f"no model.py in the code folder {code_dir}")
         scratch = Path(tempfile.mkdtemp(prefix="submission-"))
         try:
-            command, sandboxed = child_command([sys.executable, "-I", "-c", BOOTSTRAP_SOURCE], code_dir, scratch,
+            command, sandboxed = child_command([sys.executable, "-I", "-S", "-c", BOOTSTRAP_SOURCE], code_dir, scratch,
                                                hidden, sandbox)
             process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=scratch,
                                        env=child_environment(scratch), start_new_session=True)

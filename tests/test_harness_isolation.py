@@ -229,7 +229,7 @@ def test_the_model_sees_only_its_code_folder_and_a_scratch_folder(tiny_dataset, 
     result = run_ingestion(tiny_dataset, code_dir, tmp_path / "out", time_budget=60, sandbox=sandbox)
     view = json.loads(re.search(r"raised RuntimeError: VIEW (\{.*\}) \(at ", result.error).group(1))
     assert view["argv"] == ["-c"] and view["mentioned"] == []
-    assert view["project_paths"] == [str(code_dir)]
+    assert view["project_paths"] == [str(code_dir)] and view["project_modules"] == []
     assert view["cwd_entries"] == [] and view["home"] == view["cwd"] and view["stdin"] == ""
     passed = {"HOME", "TMPDIR", "PWD", *ENVIRONMENT_NAMES}  # bubblewrap sets PWD (the scratch folder)
     assert [name for name in view["environment"] if name not in passed and not name.startswith(ENVIRONMENT_PREFIXES)

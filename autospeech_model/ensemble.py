@@ -28,10 +28,11 @@ class Member:
     score: float | None
     validation_probabilities: np.ndarray = field(repr=False)
     state: object = field(default=None, repr=False)
+    replaced_weight: float | None = None  # a member that replaces others (a refit) weighs what they weighed
 
     @property
     def weight(self) -> float:
-        return max(self.score or 0.0, MIN_WEIGHT)
+        return self.replaced_weight if self.replaced_weight is not None else max(self.score or 0.0, MIN_WEIGHT)
 
 
 def weighted_average(members: list[Member], probabilities: list[np.ndarray]) -> np.ndarray:

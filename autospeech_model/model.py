@@ -10,8 +10,10 @@ on descriptors — which is validated and returned at once: the first prediction
 Later calls run Kon's fine-tuning rounds (5 augmented epochs, or less when a round would take more than
 ``round_fraction`` of the remaining budget), each validated; a candidate joins the top-k pool and the call
 returns only when the ensemble's validation score beats the one last returned, so predictions never go
-backwards. ``test`` returns the validation-weighted average of the ensemble's members (computing, with
-test-time augmentation, only the members it has not predicted yet for these clips).
+backwards. When training ends, the best CNN member is fine-tuned on the training and validation clips together
+and replaces the ensemble's CNN members (``refit_epochs``). ``test`` returns the validation-weighted average of
+the ensemble's members (computing, with test-time augmentation, only the members it has not predicted yet for
+these clips).
 
 Budget rules: :mod:`autospeech_model.budget`. ``ModelConfig.kon()`` gives back Kon's plain recipe.
 """
@@ -131,7 +133,8 @@ class Model:
         arrays, members = {}, []
         for index, member in enumerate(self.ensemble.members):
             kind = "quick" if member.state is QUICK else "prior" if isinstance(member.state, Prior) else "cnn"
-            members.append({"name": member.name, "score": member.score, "kind": kind})
+            members.append({"name": member.name, "score": member.score, "kind": kind,
+                            "replaced_weight": member.replaced_weight})
             if kind == "prior":
                 arrays[f"member{index}_prior"] = member.state.frequencies
             elif kind == "cnn":
@@ -170,7 +173,8 @@ class Model:
         for index, entry in enumerate(described):
             state = {"quick": lambda: QUICK, "prior": lambda: Prior(arrays[f"member{index}_prior"]),
                      "cnn": lambda: [arrays[f"member{index}_weight{k}"] for k in range(weight_count)]}[entry["kind"]]()
-            model.ensemble.members.append(Member(entry["name"], entry["score"], np.zeros(0), state))
+            model.ensemble.members.append(Member(entry["name"], entry["score"], np.zeros(0), state,
+                                                 entry.get("replaced_weight")))
         model.ensemble.score = settings.get("ensemble_score")
         model.done_training = True
         return model
@@ -193,7 +197,7 @@ class Model:
             if self.rules.done(end - self.clock(), self.time_budget):
                 logger.info("done: %.1f s left, at most %.3g x the time budget", end - self.clock(),
                             self.config.stop_fraction)
-                self.done_training = True
+                self._end_training(end)
                 return
             plan = self.rules.plan_round(self.clock(), end, self._estimate_test_seconds()
                                          + self._estimate_pass_seconds(len(self._validation_set[0])))
@@ -226,7 +230,30 @@ class Model:
         left_after_test = end - self.clock() - self.rules.safety(self._estimate_test_seconds())
         if self.rules.done(left_after_test, self.time_budget):
             logger.info("done: about %.1f s will be left after the next test call", left_after_test)
-            self.done_training = True
+            self._end_training(end)
+
+    def _end_training(self, end: float) -> None:
+        """Done; first, when configured and in time, fine-tune the best validated CNN member on the training and
+        validation clips together (``refit_epochs``, within ``refit_fraction`` of the time left and before the
+        next test call), and let it replace the ensemble's CNN members with their summed weight."""
+        self.done_training = True
+        cnn = [member for member in self.ensemble.members if isinstance(member.state, list)]
+        if not (self.config.refit_epochs and cnn and len(self._validation_set[0])):
+            return
+        now = self.clock()
+        deadline = min(end - self.rules.safety(self._estimate_test_seconds()),
+                       now + self.config.refit_fraction * (end - now))
+        if deadline <= now:
+            return
+        best = max(cnn, key=lambda member: member.score)
+        self.classifier.network_.set_weights(best.state)
+        features, labels = (np.concatenate(parts) for parts in zip(self._train_set, self._validation_set))
+        self.classifier.fit(features, labels, epochs=self.config.refit_epochs, deadline=deadline, clock=self.clock)
+        refit = Member(f"{best.name} refit", best.score, best.validation_probabilities,
+                       self.classifier.network_.get_weights(), sum(member.weight for member in cnn))
+        self.ensemble.members = [member for member in self.ensemble.members if member not in cnn] + [refit]
+        logger.info("refit %s on %d clips for %.1f s, in place of %d CNN member(s)", best.name, len(features),
+                    self.clock() - now, len(cnn))
 
     def _prepare(self, dataset: tuple[list, np.ndarray]) -> None:
         """Features and descriptors of (at most ``quick_max_clips`` of) the training clips, the pseudo-group

@@ -1,10 +1,11 @@
 """The submission's side of the harness, and the message format both sides speak.
 
-The harness starts ``python -I -S -c SOURCE`` with this file's text as SOURCE (see :mod:`ingestion.submission`),
-so the child runs it as ``__main__`` with nothing from the harness on its path or in its argv. ``-S`` skips the
-start-up hooks of site-packages' ``.pth`` files, which would otherwise give the child an editable install's import
-finder, and with it the harness's own packages; the child appends site-packages itself. It depends on the standard
-library and numpy only. The child:
+The harness starts ``python -I -S -c SOURCE`` with SOURCE = a line that appends the harness's site-packages
+folders to ``sys.path``, then this file's text (see :mod:`ingestion.submission`), so the child runs it as
+``__main__`` with nothing from the harness on its path or in its argv. ``-S`` skips the start-up hooks of
+site-packages' ``.pth`` files, which would otherwise give the child an editable install's import finder, and with
+it the harness's own packages. (No ``from __future__`` import here: SOURCE does not start with this file.) It
+depends on the standard library and numpy only. The child:
 
 1. keeps its stdin and stdout as the command and reply channel, and points fd 0 at /dev/null and fd 1 at
    stderr, so whatever the model (or a program it starts) prints cannot corrupt the channel;
@@ -20,8 +21,6 @@ other fields), then that many arrays in numpy's .npy format (never pickled: ``al
 harness imports this module for :func:`send`, :func:`receive`, :class:`Channel` and :func:`describe_error`.
 """
 
-from __future__ import annotations
-
 import importlib.util
 import json
 import os
@@ -29,12 +28,7 @@ import struct
 import sys
 import traceback
 
-if __name__ == "__main__":  # the child: site-packages on the path, none of their .pth hooks run (-S)
-    import site
-
-    sys.path.extend(path for path in site.getsitepackages() if path not in sys.path)
-
-import numpy as np  # noqa: E402  (numpy lives in the site-packages appended above)
+import numpy as np
 
 LENGTH = struct.Struct("<Q")
 MAX_HEADER_BYTES = 64 * 1024  # a message's JSON part; error texts are cut to ERROR_CHARS

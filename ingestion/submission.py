@@ -18,6 +18,7 @@ import os
 import selectors
 import shutil
 import signal
+import site
 import subprocess
 import sys
 import tempfile
@@ -35,8 +36,17 @@ from ingestion.sandbox import child_command, child_environment
 from ingestion.timing import GRACE_SECONDS, TimeoutException
 
 BOOTSTRAP_SOURCE = Path(child_bootstrap.__file__).read_text()
+
+
 EXIT_WAIT_SECONDS = 2.0  # ours: how long a child that closed the channel may take to exit before it is killed
 REPLY_OVERHEAD_BYTES = 1 << 20  # ours: a reply may hold the prediction (float64) plus this much
+
+
+def child_source() -> str:
+    """The child's program: append this interpreter's site-packages folders (those of a virtual environment,
+    and the base installation's when it has ``--system-site-packages``, as ``site`` found them here) to
+    ``sys.path``, then run :mod:`ingestion.child_bootstrap`. The child runs with ``-S``: no ``.pth`` hook runs."""
+    return f"import sys\nsys.path.extend({site.getsitepackages()!r})\n{BOOTSTRAP_SOURCE}"
 
 
 class IngestionError(ValueError):
@@ -108,8 +118,8 @@ class ChildSubmission:
             raise IngestionError(f"no model.py in the code folder {code_dir}")
         scratch = Path(tempfile.mkdtemp(prefix="submission-"))
         try:
-            command, sandboxed = child_command([sys.executable, "-I", "-S", "-c", BOOTSTRAP_SOURCE], code_dir, scratch,
-                                               hidden, sandbox)
+            command, sandboxed = child_command([sys.executable, "-I", "-S", "-c", child_source()], code_dir,
+                                               scratch, hidden, sandbox)
             process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=scratch,
                                        env=child_environment(scratch), start_new_session=True)
             reply_limit = REPLY_OVERHEAD_BYTES + 8 * len(dataset.test_x) * dataset.train_y.shape[1]

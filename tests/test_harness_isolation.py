@@ -238,6 +238,28 @@ def test_the_model_sees_only_its_code_folder_and_a_scratch_folder(tiny_dataset, 
     assert view["existing"] == ([] if sandbox else forbidden)  # without the sandbox it can read everything
 
 
+@pytest.mark.parametrize("sandbox", BOTH_MODES)
+def test_the_child_imports_from_the_virtual_environment_of_the_harness(tiny_dataset, tmp_path, sandbox):
+    """The child skips .pth hooks (-S) and gets the harness's site-packages folders instead: run from a virtual
+    environment that borrows the base installation's packages (numpy), the model imports both a module installed
+    only in the environment and numpy from the base."""
+    environment = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(environment)],
+                   check=True)
+    own_packages = next(environment.glob("lib/python*/site-packages"))
+    (own_packages / "venv_only_module.py").write_text("MARK = 'from the environment'\n")
+    code_dir = tmp_path / "code"
+    code_dir.mkdir()
+    prior = (REPOSITORY / "tests" / "dummy_models" / "class_prior" / "model.py").read_text()
+    (code_dir / "model.py").write_text("import venv_only_module\n" + prior)
+    command = [str(environment / "bin" / "python"), "-m", "ingestion", "--dataset", str(tiny_dataset),
+               "--code-dir", str(code_dir), "--output", str(tmp_path / "out"), "--time-budget", "60",
+               *([] if sandbox else ["--no-sandbox"])]
+    done = subprocess.run(command, cwd=REPOSITORY, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert read_end_record(tmp_path / "out").ingestion_success
+
+
 def test_prints_of_the_model_do_not_corrupt_the_channel(tiny_dataset, tmp_path, capfd):
     result = run_ingestion(tiny_dataset, hostile(tmp_path, "noisy"), tmp_path / "out", time_budget=60)
     assert result.success and len(result.prediction_times) == 1

@@ -9,7 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from autospeech_model.training import validation_score
 from ingestion.dataset import DatasetError
 from ingestion.records import EndRecord, StartRecord
 from scoring.metrics import ScoringError, area_under_learning_curve, normalized_auc, transform_time
@@ -162,3 +165,16 @@ def test_command_line_prints_alc_and_fails_cleanly(tmp_path, solution_file):
                              capture_output=True, text=True)
     assert missing.returncode == 2
     assert missing.stderr.strip() == f"python -m scoring: error: missing solution file: {tmp_path / 'nope.solution'}"
+
+
+@settings(max_examples=60, deadline=None)
+@given(classes=st.integers(2, 6), clips=st.integers(2, 40), seed=st.integers(0, 2**32 - 1))
+def test_the_models_validation_score_is_the_scorers_metric(classes, clips, seed):
+    """The submission may not import the scorer, so it has its own 2·AUC − 1; both must agree, ties included
+    (probabilities rounded to one decimal) and classes without positives or negatives skipped alike."""
+    rng = np.random.default_rng(seed)
+    labels = np.eye(classes)[rng.integers(0, classes, clips)]
+    probabilities = rng.dirichlet(np.ones(classes), clips).round(1)
+    expected = None if not any(0 < labels[:, j].sum() < clips for j in range(classes)) \
+        else normalized_auc(labels, probabilities)
+    assert validation_score(labels, probabilities) == pytest.approx(expected, abs=1e-12)

@@ -36,8 +36,6 @@ from ingestion.sandbox import child_command, child_environment
 from ingestion.timing import GRACE_SECONDS, TimeoutException
 
 BOOTSTRAP_SOURCE = Path(child_bootstrap.__file__).read_text()
-
-
 EXIT_WAIT_SECONDS = 2.0  # ours: how long a child that closed the channel may take to exit before it is killed
 REPLY_OVERHEAD_BYTES = 1 << 20  # ours: a reply may hold the prediction (float64) plus this much
 

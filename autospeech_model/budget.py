@@ -7,6 +7,7 @@
   test call; fitting that reaches it ends training.
 - A round (DESIGN: 5 epochs) also ends after ``round_fraction`` of the remaining budget (ours: rounds stay
   short when an epoch is long); such a cut only ends the round.
+- The final refit (ours) ends after ``refit_fraction`` of the remaining budget, or at the hard deadline.
 - Test-time passes (DESIGN: 10) are cut so that a test call takes at most ``test_fraction`` of the remaining
   budget, at least one pass.
 """
@@ -47,11 +48,12 @@ class BudgetRules:
     def done(self, remaining: float, time_budget: float) -> bool:
         return remaining <= self.config.stop_fraction * time_budget
 
-    def plan_round(self, now: float, end: float, next_calls_seconds: float) -> RoundPlan:
+    def plan_round(self, now: float, end: float, next_calls_seconds: float, fraction: float | None = None
+                   ) -> RoundPlan:
         """The round's deadline: the earlier of the hard deadline (``end`` less the safe estimate of the calls
-        that must follow) and ``round_fraction`` of the remaining time from ``now``."""
+        that must follow) and ``fraction`` (default ``round_fraction``) of the remaining time from ``now``."""
         hard = end - self.safety(next_calls_seconds)
-        soft = now + self.config.round_fraction * (end - now)
+        soft = now + (self.config.round_fraction if fraction is None else fraction) * (end - now)
         return RoundPlan(hard, True) if hard <= soft else RoundPlan(soft, False)
 
     def test_passes(self, pass_seconds: float, remaining: float | None) -> int:

@@ -55,6 +55,11 @@ class Prior:
     frequencies: np.ndarray
 
 
+def member_kind(member: Member) -> str:
+    """"quick", "prior" or "cnn" (a member whose state is the CNN's weights)."""
+    return "quick" if member.state is QUICK else "prior" if isinstance(member.state, Prior) else "cnn"
+
+
 class Model:
     """Team Kon's CNN, a quick linear first model and a top-k ensemble, behind the official interface."""
 
@@ -132,7 +137,7 @@ class Model:
         self.classifier.save(directory)
         arrays, members = {}, []
         for index, member in enumerate(self.ensemble.members):
-            kind = "quick" if member.state is QUICK else "prior" if isinstance(member.state, Prior) else "cnn"
+            kind = member_kind(member)
             members.append({"name": member.name, "score": member.score, "kind": kind,
                             "replaced_weight": member.replaced_weight})
             if kind == "prior":
@@ -237,12 +242,12 @@ class Model:
         validation clips together (``refit_epochs``, within ``refit_fraction`` of the time left and before the
         next test call), and let it replace the ensemble's CNN members with their summed weight."""
         self.done_training = True
-        cnn = [member for member in self.ensemble.members if isinstance(member.state, list)]
+        cnn = [member for member in self.ensemble.members if member_kind(member) == "cnn"]
         if not (self.config.refit_epochs and cnn and len(self._validation_set[0])):
             return
         now = self.clock()
-        deadline = min(end - self.rules.safety(self._estimate_test_seconds()),
-                       now + self.config.refit_fraction * (end - now))
+        deadline = self.rules.plan_round(now, end, self._estimate_test_seconds(),
+                                         self.config.refit_fraction).deadline
         if deadline <= now:
             return
         best = max(cnn, key=lambda member: member.score)

@@ -28,6 +28,8 @@ def test_a_round_ends_at_a_tenth_of_the_remaining_time_unless_the_hard_deadline_
     assert RULES.plan_round(now=0, end=20, next_calls_seconds=10) == RoundPlan(2, hard=False)
     # 20 s left and 12 s of calls to come: hard 20 − 20 = 0 comes first and ends training
     assert RULES.plan_round(now=0, end=20, next_calls_seconds=12) == RoundPlan(0, hard=True)
+    # the final refit passes its own share: half of the remaining time
+    assert RULES.plan_round(now=0, end=1000, next_calls_seconds=10, fraction=0.5) == RoundPlan(500, hard=False)
 
 
 def test_kons_rounds_are_only_cut_by_the_hard_deadline():

@@ -4,8 +4,9 @@ The child (:mod:`ingestion.child_bootstrap`, started as ``python -I -S -c SOURCE
 minimal environment of :func:`ingestion.sandbox.child_environment`, an empty scratch folder as working directory
 and HOME (removed afterwards), and runs in the sandbox of :mod:`ingestion.sandbox` where namespaces work. It gets
 the clips over a pipe before the clock starts; then every reply is awaited with a deadline (the remaining budget
-plus GRACE_SECONDS, or the setup limit) after which the whole process group is killed with SIGKILL. The group is
-killed at the end of every run too, so nothing the model started outlives it.
+plus GRACE_SECONDS, or the setup limit) after which the whole process group is killed with SIGKILL
+(:mod:`ingestion.process_group`, which waits until its processes have ended). The group is killed at the end of
+every run too, so nothing the model started outlives it.
 
 Failures of the model become :class:`IngestionError` with one line naming the code folder and the reason: its
 exception (type, message, file:line), ``sys.exit``, its process ending (exit status or signal), a malformed
@@ -32,6 +33,7 @@ import numpy as np
 from ingestion import child_bootstrap
 from ingestion.child_bootstrap import Channel, ProtocolError, receive, send
 from ingestion.dataset import Dataset
+from ingestion.process_group import kill_group
 from ingestion.sandbox import child_command, child_environment
 from ingestion.timing import GRACE_SECONDS, TimeoutException
 
@@ -199,12 +201,9 @@ class ChildSubmission:
         return describe_exit(self.process.returncode, self.sandboxed)
 
     def stop(self) -> None:
-        """SIGKILL the child's whole process group (before reaping it), once."""
+        """SIGKILL the child's whole process group and wait until it has ended (before reaping it), once."""
         if self.process.returncode is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            kill_group(self.process.pid)
             self.process.wait()
         for pipe in (self.process.stdin, self.process.stdout):
             pipe.close()

@@ -10,10 +10,10 @@ on descriptors — which is validated and returned at once: the first prediction
 Later calls run Kon's fine-tuning rounds (5 augmented epochs, or less when a round would take more than
 ``round_fraction`` of the remaining budget), each validated; a candidate joins the top-k pool and the call
 returns only when the ensemble's validation score beats the one last returned, so predictions never go
-backwards. When training ends, the best CNN member is fine-tuned on the training and validation clips together
-and replaces the ensemble's CNN members (``refit_epochs``). ``test`` returns the validation-weighted average of
-the ensemble's members (computing, with test-time augmentation, only the members it has not predicted yet for
-these clips).
+backwards (:mod:`autospeech_model.ensemble`: the quick model's and the CNN's families, alone or blended). When
+training ends, the best CNN member is fine-tuned on the training and validation clips together and joins the
+ensemble (``refit_epochs``). ``test`` returns the weighted average of the ensemble's members (computing, with
+test-time augmentation, only the members it has not predicted yet for these clips).
 
 Budget rules: :mod:`autospeech_model.budget`. ``ModelConfig.kon()`` gives back Kon's plain recipe.
 """
@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 SETTINGS_FILE = "model.json"
 MEMBERS_FILE = "members.npz"
-QUICK = "quick"  # the state marking the quick model's member
+QUICK, CNN, PRIOR = "quick", "cnn", "prior"  # the members' families
 
 
 @dataclass(frozen=True)
@@ -53,11 +53,6 @@ class Prior:
     """The state of the fallback member: the training class frequencies, predicted for every clip."""
 
     frequencies: np.ndarray
-
-
-def member_kind(member: Member) -> str:
-    """"quick", "prior" or "cnn" (a member whose state is the CNN's weights)."""
-    return "quick" if member.state is QUICK else "prior" if isinstance(member.state, Prior) else "cnn"
 
 
 class Model:
@@ -120,9 +115,8 @@ class Model:
                 raise RuntimeError("test() called before train() or load(): the model has no classifier yet")
             end = None if remaining_time_budget is None else start + float(remaining_time_budget)
             self._use_test_clips(x_list)
-            members = self.ensemble.members
-            probabilities = [self._test_probabilities(member, end) for member in members]
-            return weighted_average(members, probabilities).astype(np.float32)
+            probabilities = [self._test_probabilities(member, end) for member in self.ensemble.members]
+            return weighted_average(self.ensemble.weights, probabilities).astype(np.float32)
         finally:
             self._last_test_seconds = self.clock() - start
             self._spent += self._last_test_seconds
@@ -136,13 +130,11 @@ class Model:
         directory = Path(directory)
         self.classifier.save(directory)
         arrays, members = {}, []
-        for index, member in enumerate(self.ensemble.members):
-            kind = member_kind(member)
-            members.append({"name": member.name, "score": member.score, "kind": kind,
-                            "replaced_weight": member.replaced_weight})
-            if kind == "prior":
+        for index, (member, weight) in enumerate(zip(self.ensemble.members, self.ensemble.weights)):
+            members.append({"name": member.name, "score": member.score, "kind": member.family, "weight": weight})
+            if member.family == PRIOR:
                 arrays[f"member{index}_prior"] = member.state.frequencies
-            elif kind == "cnn":
+            elif member.family == CNN:
                 arrays.update({f"member{index}_weight{k}": w for k, w in enumerate(member.state)})
         if self.quick is not None:
             arrays.update(self.quick.to_arrays())
@@ -171,16 +163,16 @@ class Model:
         model.classifier = CNNClassifier.load(directory)
         with np.load(directory / MEMBERS_FILE, allow_pickle=False) as archive:
             arrays = dict(archive)
-        if any(entry["kind"] == "quick" for entry in described):
+        if any(entry["kind"] == QUICK for entry in described):
             model.quick = QuickClassifier.from_arrays(arrays, model.class_num)
         model.ensemble = Ensemble(model.config.ensemble_size, np.zeros((0, model.class_num)))
         weight_count = len(model.classifier.network_.weights)
+        weights = {}
         for index, entry in enumerate(described):
-            state = {"quick": lambda: QUICK, "prior": lambda: Prior(arrays[f"member{index}_prior"]),
-                     "cnn": lambda: [arrays[f"member{index}_weight{k}"] for k in range(weight_count)]}[entry["kind"]]()
-            model.ensemble.members.append(Member(entry["name"], entry["score"], np.zeros(0), state,
-                                                 entry.get("replaced_weight")))
-        model.ensemble.score = settings.get("ensemble_score")
+            state = {QUICK: lambda: None, PRIOR: lambda: Prior(arrays[f"member{index}_prior"]),
+                     CNN: lambda: [arrays[f"member{index}_weight{k}"] for k in range(weight_count)]}[entry["kind"]]()
+            weights[Member(entry["name"], entry["score"], np.zeros(0), state, entry["kind"])] = entry["weight"]
+        model.ensemble.use(weights, settings.get("ensemble_score"))
         model.done_training = True
         return model
 
@@ -228,7 +220,7 @@ class Model:
         if not self.fitted:
             frequencies = self._train_set[1].mean(axis=0) if len(self._train_set[1]) else np.full(
                 self.class_num, 1 / self.class_num)
-            self.ensemble.add(Member("prior", None, np.zeros((0, self.class_num)), Prior(frequencies)))
+            self.ensemble.add(Member("prior", None, np.zeros((0, self.class_num)), Prior(frequencies), PRIOR))
 
     def _finish_call(self, end: float) -> None:
         """Done when, after the coming test call, no more than ``stop_fraction`` of the budget would be left."""
@@ -240,9 +232,9 @@ class Model:
     def _end_training(self, end: float) -> None:
         """Done; first, when configured and in time, fine-tune the best validated CNN member on the training and
         validation clips together (``refit_epochs``, within ``refit_fraction`` of the time left and before the
-        next test call), and let it replace the ensemble's CNN members with their summed weight."""
+        next test call), and add it to the returned ensemble with the weight of the member it started from."""
         self.done_training = True
-        cnn = [member for member in self.ensemble.members if member_kind(member) == "cnn"]
+        cnn = [member for member in self.ensemble.members if member.family == CNN]
         if not (self.config.refit_epochs and cnn and len(self._validation_set[0])):
             return
         now = self.clock()
@@ -255,10 +247,10 @@ class Model:
         features, labels = (np.concatenate(parts) for parts in zip(self._train_set, self._validation_set))
         self.classifier.fit(features, labels, epochs=self.config.refit_epochs, deadline=deadline, clock=self.clock)
         refit = Member(f"{best.name} refit", best.score, best.validation_probabilities,
-                       self.classifier.network_.get_weights(), sum(member.weight for member in cnn))
-        self.ensemble.members = [member for member in self.ensemble.members if member not in cnn] + [refit]
-        logger.info("refit %s on %d clips for %.1f s, in place of %d CNN member(s)", best.name, len(features),
-                    self.clock() - now, len(cnn))
+                       self.classifier.network_.get_weights(), CNN)
+        self.ensemble.join(refit, like=best)
+        logger.info("refit %s on %d clips for %.1f s; it joins the ensemble", best.name, len(features),
+                    self.clock() - now)
 
     def _prepare(self, dataset: tuple[list, np.ndarray]) -> None:
         """Features and descriptors of (at most ``quick_max_clips`` of) the training clips, the pseudo-group
@@ -335,7 +327,7 @@ class Model:
         score = validation_score(labels[validation_index], probabilities) if len(probabilities) else None
         logger.info("quick model: validation 2*AUC-1 %s", score)
         self.quick = quick.fit(descriptors, labels)
-        return self.ensemble.add(Member("quick", score, probabilities, QUICK))
+        return self.ensemble.add(Member("quick", score, probabilities, None, QUICK))
 
     def _validate_round(self) -> bool:
         """Validate the CNN after a round; True when the ensemble improved (the call then returns)."""
@@ -349,7 +341,7 @@ class Model:
             self._seconds_per_clip["pass"] = (self.clock() - started) / len(features)
             score = validation_score(labels, probabilities)
         member = Member(f"cnn round {self.classifier.rounds_}", score, probabilities,
-                        self.classifier.network_.get_weights())
+                        self.classifier.network_.get_weights(), CNN)
         improved = self.ensemble.add(member)
         logger.info("round %d: validation 2*AUC-1 %s, ensemble %s (%d member(s)), %s s/epoch",
                     self.classifier.rounds_, score, self.ensemble.score, len(self.ensemble.members),
@@ -373,9 +365,9 @@ class Model:
         passes fit in ``test_fraction`` of the time left before ``end`` (on the clock; None: all passes)."""
         if member in self._test_cache:
             return self._test_cache[member]
-        if isinstance(member.state, Prior):
+        if member.family == PRIOR:
             probabilities = np.tile(member.state.frequencies, (len(self._test_features), 1))
-        elif member.state is QUICK:
+        elif member.family == QUICK:
             if self._test_descriptors is None:
                 self._test_descriptors = self._describe(self._test_features)[0]
             probabilities = self.quick.predict_proba(self._test_descriptors)

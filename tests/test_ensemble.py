@@ -1,29 +1,74 @@
-"""The top-k ensemble: weighted by validation scores, replaced only when validation improves."""
+"""The top-k ensemble: families weighted by validation scores, alone or blended; replaced only when validation
+improves."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from autospeech_model.ensemble import Ensemble, Member, weighted_average
+from autospeech_model.ensemble import Ensemble, Member, composition, weighted_average
 from autospeech_model.training import validation_score
 
 LABELS = np.eye(3)[[0, 1, 2, 0, 1, 2]]
 
 
-def member(name: str, correct: int, seed: int = 0) -> Member:
-    """A member whose validation probabilities put the true class first for ``correct`` of the six clips."""
+def member(name: str, correct: int, seed: int = 0, family: str = "model",
+           right: slice | None = None) -> Member:
+    """A member whose validation probabilities put the true class first for ``correct`` of the six clips (or
+    for the clips of ``right``)."""
     rng = np.random.default_rng(seed)
+    right = slice(0, correct) if right is None else right
+    wrong = np.ones(len(LABELS), dtype=bool)
+    wrong[right] = False
     probabilities = rng.uniform(0.0, 0.2, size=LABELS.shape)
-    probabilities[:correct] += LABELS[:correct]
-    probabilities[correct:] += np.roll(LABELS[correct:], 1, axis=1)
+    probabilities[right] += LABELS[right]
+    probabilities[wrong] += np.roll(LABELS[wrong], 1, axis=1)
     probabilities /= probabilities.sum(axis=1, keepdims=True)
-    return Member(name, validation_score(LABELS, probabilities), probabilities)
+    return Member(name, validation_score(LABELS, probabilities), probabilities, family=family)
 
 
 def test_weights_follow_validation_scores_and_a_score_below_zero_barely_counts():
     good, bad = Member("good", 0.8, np.zeros(0)), Member("bad", -0.5, np.zeros(0))
-    averaged = weighted_average([good, bad], [np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]])])
+    weights = composition([[good, bad]])
+    assert list(weights.values()) == [0.8 / 0.801, 0.001 / 0.801]
+    averaged = weighted_average(list(weights.values()), [np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]])])
     np.testing.assert_allclose(averaged, [[0.8 / 0.801, 0.001 / 0.801]])
+
+
+def test_a_blend_gives_each_family_an_equal_share():
+    quick, strong, weak = Member("q", 0.2, np.zeros(0)), Member("s", 0.9, np.zeros(0)), Member("w", 0.3, np.zeros(0))
+    weights = composition([[quick], [strong, weak]])
+    assert weights == {quick: 0.5, strong: 0.5 * 0.9 / 1.2, weak: 0.5 * 0.3 / 1.2}
+
+
+def test_two_families_that_err_on_different_clips_are_blended():
+    # Each family is right on four of the six clips, not the same four: the blend beats both.
+    ensemble = Ensemble(size=5, validation_labels=LABELS)
+    assert ensemble.add(member("quick", 0, family="quick", right=slice(0, 4)))
+    assert [m.name for m in ensemble.members] == ["quick"] and ensemble.weights == [1.0]
+    assert ensemble.add(member("cnn", 0, family="cnn", right=slice(2, 6)))
+    assert [m.name for m in ensemble.members] == ["quick", "cnn"] and ensemble.weights == [0.5, 0.5]
+    assert ensemble.score > max(m.score for m in ensemble.members)
+
+
+def test_one_familys_pool_never_pushes_another_family_out():
+    ensemble = Ensemble(size=2, validation_labels=LABELS)
+    ensemble.add(member("quick", 3, family="quick"))
+    for name, correct in (("a", 5), ("b", 6), ("c", 6)):
+        ensemble.add(member(name, correct, seed=correct, family="cnn"))
+    assert [m.name for m in ensemble.pools["quick"]] == ["quick"]
+    assert len(ensemble.pools["cnn"]) == 2 and len(ensemble.pool) == 3
+
+
+def test_a_member_joins_with_the_weight_of_another_and_the_score_stays():
+    ensemble = Ensemble(size=5, validation_labels=LABELS)
+    ensemble.add(member("quick", 0, family="quick", right=slice(0, 4)))
+    ensemble.add(member("cnn", 0, family="cnn", right=slice(2, 6)))
+    score = ensemble.score
+    refit = Member("cnn refit", None, np.zeros(0), family="cnn")
+    ensemble.join(refit, like=ensemble.members[1])
+    assert [m.name for m in ensemble.members] == ["quick", "cnn", "cnn refit"]
+    np.testing.assert_allclose(ensemble.weights, [1 / 3] * 3)
+    assert ensemble.score == score
 
 
 def test_the_ensemble_changes_only_when_its_validation_score_improves():

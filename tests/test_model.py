@@ -189,26 +189,29 @@ def test_without_time_for_any_model_the_class_frequencies_are_predicted(pretrain
 @pytest.mark.parametrize("refit_epochs", [5, 0])
 def test_when_training_ends_the_best_cnn_is_refit_on_all_clips(pretrained, data, tmp_path, refit_epochs):
     """The round that ends training is followed by ``refit_epochs`` epochs of the best CNN member on the training
-    and validation clips (24 clips: one batch an epoch); the refit replaces the CNN members with their weight."""
+    and validation clips (24 clips: one batch an epoch); the refit joins the ensemble with that member's weight."""
     train, labels, test = data
     clock = StoppedClock()
-    model = Model(metadata(time_budget=100), small_config(pretrained, refit_epochs=refit_epochs), clock=clock)
-    model.train((train, labels), remaining_time_budget=100)
+    config = small_config(pretrained, refit_epochs=refit_epochs, quick_model=False)
+    model = Model(metadata(time_budget=100), config, clock=clock)
+    model.train((train, labels), remaining_time_budget=100)  # round 1, the first validated model
     model.test(test, remaining_time_budget=99)
-    model.ensemble.score = -1.0  # the coming round improves the ensemble
+    model.ensemble.score = -1.0  # the coming round improves the ensemble: the CNN pool of rounds 1 and 2
     model.train((train, labels), remaining_time_budget=14)  # after it and a test call, < 0.125 × 100 s are left
-    assert model.done_training and model.classifier.rounds_ == 1 + bool(refit_epochs)
-    pool = {member.name: member for member in model.ensemble.pool}
+    assert model.done_training and model.classifier.rounds_ == 2 + bool(refit_epochs)
     names = [member.name for member in model.ensemble.members]
     if not refit_epochs:
-        assert sorted(names) == ["cnn round 1", "quick"]
+        assert sorted(names) == ["cnn round 1", "cnn round 2"]
         return
-    assert sorted(names) == ["cnn round 1 refit", "quick"]
-    refit = model.ensemble.members[names.index("cnn round 1 refit")]
-    assert refit.weight == pool["cnn round 1"].weight and refit.score == pool["cnn round 1"].score
-    assert any(not np.array_equal(a, b) for a, b in zip(refit.state, pool["cnn round 1"].state))
+    best = max(model.ensemble.members[:2], key=lambda member: member.score)
+    assert names[2:] == [f"{best.name} refit"]
+    weights = dict(zip(model.ensemble.members, model.ensemble.weights))
+    refit = model.ensemble.members[2]
+    assert weights[refit] == pytest.approx(weights[best]) and sum(weights.values()) == pytest.approx(1)
+    assert refit.score == best.score
+    assert any(not np.array_equal(a, b) for a, b in zip(refit.state, best.state))
     expected = model.test(test)
     model.save(tmp_path / "saved")
     restored = Model.load(tmp_path / "saved")
-    assert [member.weight for member in restored.ensemble.members] == [m.weight for m in model.ensemble.members]
+    assert restored.ensemble.weights == model.ensemble.weights
     np.testing.assert_allclose(restored.test(test), expected, atol=1e-5)

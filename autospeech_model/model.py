@@ -23,8 +23,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -158,20 +158,23 @@ class Model:
             metadata = {**settings["metadata"], "class_num": settings["class_num"]}
             model = cls(metadata, ModelConfig.from_dict(settings["config"]))
             described = settings["members"]
+            kinds = [entry["kind"] for entry in described]
+            if not set(kinds) <= {QUICK, PRIOR, CNN}:
+                raise ValueError(f"member kinds {sorted(set(kinds) - {QUICK, PRIOR, CNN})}")
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
             raise ValueError(f"invalid saved-model settings {settings_path}: {error!r}") from error
         model.classifier = CNNClassifier.load(directory)
         with np.load(directory / MEMBERS_FILE, allow_pickle=False) as archive:
             arrays = dict(archive)
-        if any(entry["kind"] == QUICK for entry in described):
+        if QUICK in kinds:
             model.quick = QuickClassifier.from_arrays(arrays, model.class_num)
         model.ensemble = Ensemble(model.config.ensemble_size, np.zeros((0, model.class_num)))
         weight_count = len(model.classifier.network_.weights)
         weights = {}
-        for index, entry in enumerate(described):
-            state = {QUICK: lambda: None, PRIOR: lambda: Prior(arrays[f"member{index}_prior"]),
-                     CNN: lambda: [arrays[f"member{index}_weight{k}"] for k in range(weight_count)]}[entry["kind"]]()
-            weights[Member(entry["name"], entry["score"], np.zeros(0), state, entry["kind"])] = entry["weight"]
+        for index, (entry, kind) in enumerate(zip(described, kinds)):
+            state = (None if kind == QUICK else Prior(arrays[f"member{index}_prior"]) if kind == PRIOR
+                     else [arrays[f"member{index}_weight{k}"] for k in range(weight_count)])
+            weights[Member(entry["name"], entry["score"], np.zeros(0), state, kind)] = entry["weight"]
         model.ensemble.use(weights, settings.get("ensemble_score"))
         model.done_training = True
         return model

@@ -12,12 +12,12 @@ import pytest
 import soundfile
 from conftest import real_clips_by_class
 
-from autospeech.cli import main
-from autospeech_model.config import ModelConfig
-from autospeech.fit import CLASS_NAMES_FILE, PREDICTIONS_FOLDER, fit, format_fit
-from autospeech_model.model import Model
 from autospeech.audio_files import read_audio
+from autospeech.cli import main
 from autospeech.convert import convert
+from autospeech.fit import CLASS_NAMES_FILE, PREDICTIONS_FOLDER, fit, format_fit
+from autospeech_model.config import ModelConfig
+from autospeech_model.model import Model
 from ingestion.dataset import SAMPLE_RATE
 from ingestion.records import START_RECORD
 from scoring.score import score_predictions
@@ -134,6 +134,12 @@ def test_predict_rejects_a_missing_model_or_mismatched_class_names(fitted, capsy
     (broken / "model.json").write_text(json.dumps(settings))
     assert main(["predict", "--model-dir", str(broken), audio]) == 2
     assert f"error: invalid saved-model settings {broken / 'model.json'}: KeyError('class_num')" in capsys.readouterr().err
+    settings = json.loads((root / "model" / "model.json").read_text())
+    settings["members"][0]["kind"] = "forest"
+    (broken / "model.json").write_text(json.dumps(settings))
+    assert main(["predict", "--model-dir", str(broken), audio]) == 2
+    assert (f"error: invalid saved-model settings {broken / 'model.json'}: ValueError(\"member kinds ['forest']\")"
+            in capsys.readouterr().err)
     assert main(["predict", "--model-dir", str(root / "model"), str(root / "absent.wav")]) == 2
     assert f"no such file or folder: {root / 'absent.wav'}" in capsys.readouterr().err
 

@@ -7,7 +7,9 @@ validation 2·AUC − 1, and a family's ensemble is its pool, each member weight
 compositions are each family's ensemble alone and, with two families or more, all of them blended with equal
 shares (ours: a blend of two kinds of model beat either on the sample data, where one CNN pool pushed the
 better-generalising linear model out of a single top-5 pool: data05 fell from 0.98 to 0.91). The best
-composition on validation replaces the returned one only when it is higher by more than the noise margin.
+composition on validation replaces the returned one only when it is higher on enough paired bootstrap
+resamples of the validation clips (:mod:`autospeech_model.bootstrap`): on a few dozen clips a small gain is
+noise.
 (Choosing the best prefix of the pool instead let one noisy member take over on validation sets of a few dozen
 clips: measured on data04, its predictions jumped between 0.50 and 0.78 where the whole pool's stayed within
 0.70–0.76.)
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from autospeech_model.bootstrap import win_rate
 from autospeech_model.training import validation_score
 
 MIN_WEIGHT = 1e-3  # ours: weight of a member whose validation score is ≤ 0 (it still counts, barely)
@@ -59,14 +62,19 @@ class Ensemble:
     """Each family's pool of its best validated members, and the composition last found better on validation:
     ``members`` with ``weights`` (summing to 1) and its validation ``score``."""
 
-    def __init__(self, size: int, validation_labels: np.ndarray, margin: float = 0.0):
+    def __init__(self, size: int, validation_labels: np.ndarray, confidence: float = 0.0, resamples: int = 200,
+                 seed: int = 0):
         self.size = size
         self.validation_labels = validation_labels
-        self.margin = margin / np.sqrt(max(len(validation_labels), 1))
+        self.confidence = confidence
+        self.resamples = resamples
+        self.seed = seed
         self.pools: dict[str, list[Member]] = {}
         self.members: list[Member] = []
         self.weights: list[float] = []
         self.score: float | None = None
+        self.validation_probabilities: np.ndarray | None = None
+        self.candidates = 0
 
     @property
     def pool(self) -> list[Member]:
@@ -74,9 +82,11 @@ class Ensemble:
         return [member for members in self.pools.values() for member in members]
 
     def add(self, member: Member) -> bool:
-        """Add a candidate; True when the best composition's validation score improved by more than the margin
-        (``margin`` / sqrt(validation clips): smaller gains are within the noise) (or cannot be measured, as
-        without validation clips: then the newest member alone is the ensemble, as in Kon's loop)."""
+        """Add a candidate; True when the best composition's validation score is higher than the returned one's
+        on at least ``confidence`` of the paired bootstrap resamples (any higher score when it is 0), or cannot
+        be measured, as without validation clips: then the newest member alone is the ensemble, as in Kon's
+        loop."""
+        self.candidates += 1
         if member.score is None:
             self.pools = {member.family: [member]}
             self.use({member: 1.0}, None)
@@ -86,19 +96,26 @@ class Ensemble:
         candidates = [[pool] for pool in self.pools.values()]
         if len(self.pools) > 1:
             candidates.append(list(self.pools.values()))
-        scored = [(self.validate(weights), weights) for weights in map(composition, candidates)]
-        score, weights = max(scored, key=lambda pair: -np.inf if pair[0] is None else pair[0])
-        if self.score is not None and (score is None or score <= self.score + self.margin):
+        scored = []
+        for weights in map(composition, candidates):
+            probabilities = weighted_average(list(weights.values()), [m.validation_probabilities for m in weights])
+            scored.append((validation_score(self.validation_labels, probabilities), weights, probabilities))
+        score, weights, probabilities = max(scored, key=lambda found: -np.inf if found[0] is None else found[0])
+        if self.score is not None and not self.confidently_better(score, probabilities):
             return False
-        self.use(weights, score)
+        self.use(weights, score, probabilities)
         return True
 
-    def validate(self, weights: dict[Member, float]) -> float | None:
-        probabilities = weighted_average(list(weights.values()), [m.validation_probabilities for m in weights])
-        return validation_score(self.validation_labels, probabilities)
+    def confidently_better(self, score: float | None, probabilities: np.ndarray) -> bool:
+        """Whether a composition scoring ``score`` with these validation probabilities beats the returned one."""
+        if score is None or score <= self.score:
+            return False
+        return not self.confidence or win_rate(self.validation_labels, probabilities, self.validation_probabilities,
+                                               self.resamples, self.seed + self.candidates) >= self.confidence
 
-    def use(self, weights: dict[Member, float], score: float | None) -> None:
+    def use(self, weights: dict[Member, float], score: float | None, probabilities: np.ndarray | None = None) -> None:
         self.members, self.weights, self.score = list(weights), list(weights.values()), score
+        self.validation_probabilities = probabilities
 
     def join(self, member: Member, like: Member) -> None:
         """Add ``member`` (not validated, e.g. a refit) to the returned ensemble with the weight of ``like``,
@@ -106,4 +123,4 @@ class Ensemble:
         weights = dict(zip(self.members, self.weights))
         weights[member] = weights[like]
         total = sum(weights.values())
-        self.use({m: weight / total for m, weight in weights.items()}, self.score)
+        self.use({m: weight / total for m, weight in weights.items()}, self.score, self.validation_probabilities)

@@ -37,7 +37,7 @@ from autospeech_model.estimator import CNNClassifier
 from autospeech_model.features import build_frontend, extract_features
 from autospeech_model.grouping import PseudoGroups
 from autospeech_model.quick import QuickClassifier
-from autospeech_model.seeds import CLUSTER_STREAM, TEST_STREAM, VALIDATION_STREAM, derive_seed
+from autospeech_model.seeds import BOOTSTRAP_STREAM, CLUSTER_STREAM, TEST_STREAM, VALIDATION_STREAM, derive_seed
 from autospeech_model.split import validation_split
 from autospeech_model.training import validation_score
 
@@ -283,7 +283,8 @@ class Model:
         self._quick_data, self._split = (descriptors, labels_first), (train_index, validation_index)
         self._source = (x_list, labels)
         self.ensemble = Ensemble(self.config.ensemble_size, labels_first[validation_index],
-                                 self.config.improvement_margin)
+                                 self.config.improvement_confidence, self.config.bootstrap_resamples,
+                                 derive_seed(self.config.seed, BOOTSTRAP_STREAM))
         logger.info("features of %d clips: %.4f s/clip; %d train, %d validation clips (%s split), %d clips later",
                     len(first), self._seconds_per_clip["features"], len(train_index), len(validation_index),
                     "pseudo-group" if groups else "clip-level", len(self._pending))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-VALIDATION_STREAM, TEST_STREAM, AUGMENT_STREAM, CLUSTER_STREAM = 1, 2, 3, 4
+VALIDATION_STREAM, TEST_STREAM, AUGMENT_STREAM, CLUSTER_STREAM, BOOTSTRAP_STREAM = 1, 2, 3, 4, 5
 
 
 def derive_seed(*keys: int) -> int:

@@ -4,6 +4,7 @@ improves."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from autospeech_model.ensemble import Ensemble, Member, composition, weighted_average
 from autospeech_model.training import validation_score
@@ -96,10 +97,31 @@ def test_without_a_measurable_validation_the_newest_member_is_the_ensemble():
         assert [m.name for m in ensemble.members] == [name] and ensemble.score is None
 
 
-def test_a_gain_within_the_noise_margin_does_not_replace_the_ensemble():
-    # margin 0.49 over 6 validation clips: a new ensemble must validate 0.2 higher than the returned one
-    ensemble = Ensemble(size=5, validation_labels=LABELS, margin=0.49)
-    ensemble.add(member("first", 4))
-    returned = ensemble.score
-    assert not ensemble.add(member("slightly better", 5, seed=1)) or ensemble.score > returned + 0.2
-    assert ensemble.add(member("much better", 6, seed=2)) and ensemble.score > returned + 0.2
+def guesses(labels: np.ndarray, right: np.ndarray, seed: int) -> np.ndarray:
+    """Probabilities that put the true class first exactly on the clips where ``right`` is True."""
+    probabilities = np.random.default_rng(seed).uniform(0.0, 0.2, size=labels.shape)
+    probabilities += np.where(right[:, None], labels, np.roll(labels, 1, axis=1))
+    return probabilities / probabilities.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("confidence, replaced", [(0.95, False), (0.0, True)])
+def test_a_gain_of_one_clip_in_six_is_noise_unless_any_gain_counts(confidence, replaced):
+    # One more clip right of six: the candidate wins only on resamples that draw that clip (1 − (5/6)^6 ≈ 2/3).
+    ensemble = Ensemble(size=1, validation_labels=LABELS, confidence=confidence)
+    right = np.array([True] * 4 + [False] * 2)
+    first = guesses(LABELS, right, seed=0)
+    assert ensemble.add(Member("first", validation_score(LABELS, first), first))
+    right[4] = True
+    better = guesses(LABELS, right, seed=0)
+    assert validation_score(LABELS, better) > ensemble.score
+    assert ensemble.add(Member("better", validation_score(LABELS, better), better)) == replaced
+
+
+def test_the_same_gain_on_many_clips_replaces_the_ensemble():
+    labels = np.tile(LABELS, (20, 1))  # 120 clips: 80 right, then 100 right
+    ensemble = Ensemble(size=1, validation_labels=labels, confidence=0.95)
+    first = guesses(labels, np.arange(120) % 6 < 4, seed=0)
+    ensemble.add(Member("first", validation_score(labels, first), first))
+    better = guesses(labels, np.arange(120) % 6 < 5, seed=0)
+    assert ensemble.add(Member("better", validation_score(labels, better), better))
+    assert [m.name for m in ensemble.members] == ["better"]

@@ -55,7 +55,8 @@ def trained(pretrained, data):
     model.train((train, labels), remaining_time_budget=600)
     first = model.test(test, remaining_time_budget=590)
     first_members = [member.name for member in model.ensemble.members]
-    model.ensemble.score = -1.0  # any CNN round now improves the ensemble, so the second call returns after one
+    model.ensemble.score, model.ensemble.confidence = -1.0, 0.0  # any CNN round now improves the ensemble, so
+    # the second call returns after one
     model.train((train, labels), remaining_time_budget=580)
     return model, first, first_members
 
@@ -143,7 +144,7 @@ def test_a_loaded_model_continues_training_instead_of_restarting(trained, data, 
     assert steps == int(model.classifier.network_.optimizer.iterations) > 0
     restored.done_training = False
     restored.train((train, labels), remaining_time_budget=600)  # the quick model on the new split
-    restored.ensemble.score = -1.0
+    restored.ensemble.score, restored.ensemble.confidence = -1.0, 0.0
     restored.train((train, labels), remaining_time_budget=590)  # a CNN round, from the saved weights
     assert int(restored.classifier.network_.optimizer.iterations) > steps
 
@@ -196,7 +197,8 @@ def test_when_training_ends_the_best_cnn_is_refit_on_all_clips(pretrained, data,
     model = Model(metadata(time_budget=100), config, clock=clock)
     model.train((train, labels), remaining_time_budget=100)  # round 1, the first validated model
     model.test(test, remaining_time_budget=99)
-    model.ensemble.score = -1.0  # the coming round improves the ensemble: the CNN pool of rounds 1 and 2
+    model.ensemble.score, model.ensemble.confidence = -1.0, 0.0  # the coming round improves the ensemble: the CNN
+    # pool of rounds 1 and 2
     model.train((train, labels), remaining_time_budget=14)  # after it and a test call, < 0.125 × 100 s are left
     assert model.done_training and model.classifier.rounds_ == 2 + bool(refit_epochs)
     names = [member.name for member in model.ensemble.members]

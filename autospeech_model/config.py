@@ -77,7 +77,7 @@ class ModelConfig:
     # higher on at least this share of paired bootstrap resamples of the validation clips (a one-sided test at
     # 5 %): on a few dozen clips small gains are noise, and following them made test scores fall (data05: 0.98
     # → 0.87, where a fixed margin of 0.25 / sqrt(clips) let it switch; replayed on saved rounds of all five
-    # sample datasets, the test kept data05 at 0.98 and changed the others by at most 0.01); 0 = any gain (Kon)
+    # sample datasets, the test kept data05 at 0.98 and changed the others by at most 0.012); 0 = any gain (Kon)
     bootstrap_resamples: int = 200  # ours: resamples of that test (0.45 s for 1,000 clips of 100 classes)
 
     # --- final refit (ours, after AutoGluon's refit_full: once model selection ends, train on all the data) ---

@@ -6,7 +6,7 @@ the quick linear model, the CNN). Each family keeps a pool of its ``size`` best 
 validation 2·AUC − 1, and a family's ensemble is its pool, each member weighted by its score. The candidate
 compositions are each family's ensemble alone and, with two families or more, all of them blended with equal
 shares (ours: a blend of two kinds of model beat either on the sample data, where one CNN pool pushed the
-better-generalising linear model out of a single top-5 pool: data05 fell from 0.98 to 0.91). The best
+better-generalising linear model out of a single top-5 pool: data05 at 600 s fell from 0.98 to 0.91). The best
 composition on validation replaces the returned one only when it is higher on enough paired bootstrap
 resamples of the validation clips (:mod:`autospeech_model.bootstrap`): on a few dozen clips a small gain is
 noise.
@@ -39,7 +39,7 @@ class Member:
 
     @property
     def weight(self) -> float:
-        """Its weight within its family: the validation score (MIN_WEIGHT at most ≤ 0)."""
+        """Its weight within its family: the validation score (MIN_WEIGHT when that is ≤ 0 or unknown)."""
         return max(self.score or 0.0, MIN_WEIGHT)
 
 

@@ -12,18 +12,20 @@ from autospeech_model.training import validation_score
 LABELS = np.eye(3)[[0, 1, 2, 0, 1, 2]]
 
 
+def guesses(labels: np.ndarray, right: np.ndarray, seed: int) -> np.ndarray:
+    """Probabilities that put the true class first exactly on the clips where ``right`` is True."""
+    probabilities = np.random.default_rng(seed).uniform(0.0, 0.2, size=labels.shape)
+    probabilities += np.where(right[:, None], labels, np.roll(labels, 1, axis=1))
+    return probabilities / probabilities.sum(axis=1, keepdims=True)
+
+
 def member(name: str, correct: int, seed: int = 0, family: str = "model",
            right: slice | None = None) -> Member:
     """A member whose validation probabilities put the true class first for ``correct`` of the six clips (or
     for the clips of ``right``)."""
-    rng = np.random.default_rng(seed)
-    right = slice(0, correct) if right is None else right
-    wrong = np.ones(len(LABELS), dtype=bool)
-    wrong[right] = False
-    probabilities = rng.uniform(0.0, 0.2, size=LABELS.shape)
-    probabilities[right] += LABELS[right]
-    probabilities[wrong] += np.roll(LABELS[wrong], 1, axis=1)
-    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    mask = np.zeros(len(LABELS), dtype=bool)
+    mask[slice(0, correct) if right is None else right] = True
+    probabilities = guesses(LABELS, mask, seed)
     return Member(name, validation_score(LABELS, probabilities), probabilities, family=family)
 
 
@@ -95,13 +97,6 @@ def test_without_a_measurable_validation_the_newest_member_is_the_ensemble():
     for name in ("first", "second"):
         assert ensemble.add(Member(name, None, np.zeros((0, 3))))
         assert [m.name for m in ensemble.members] == [name] and ensemble.score is None
-
-
-def guesses(labels: np.ndarray, right: np.ndarray, seed: int) -> np.ndarray:
-    """Probabilities that put the true class first exactly on the clips where ``right`` is True."""
-    probabilities = np.random.default_rng(seed).uniform(0.0, 0.2, size=labels.shape)
-    probabilities += np.where(right[:, None], labels, np.roll(labels, 1, axis=1))
-    return probabilities / probabilities.sum(axis=1, keepdims=True)
 
 
 @pytest.mark.parametrize("confidence, replaced", [(0.95, False), (0.0, True)])

@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 SETTINGS_FILE = "model.json"
 MEMBERS_FILE = "members.npz"
 QUICK, CNN, PRIOR = "quick", "cnn", "prior"  # the members' families
+FAMILIES = {QUICK, CNN, PRIOR}
 
 
 @dataclass(frozen=True)
@@ -159,8 +160,8 @@ class Model:
             model = cls(metadata, ModelConfig.from_dict(settings["config"]))
             described = settings["members"]
             kinds = [entry["kind"] for entry in described]
-            if not set(kinds) <= {QUICK, PRIOR, CNN}:
-                raise ValueError(f"member kinds {sorted(set(kinds) - {QUICK, PRIOR, CNN})}")
+            if not set(kinds) <= FAMILIES:
+                raise ValueError(f"member kinds {sorted(set(kinds) - FAMILIES)}")
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
             raise ValueError(f"invalid saved-model settings {settings_path}: {error!r}") from error
         model.classifier = CNNClassifier.load(directory)

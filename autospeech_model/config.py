@@ -79,6 +79,8 @@ class ModelConfig:
     # → 0.87, where a fixed margin of 0.25 / sqrt(clips) let it switch; replayed on saved rounds of all five
     # sample datasets, the test kept data05 at 0.98 and changed the others by at most 0.012); 0 = any gain (Kon)
     bootstrap_resamples: int = 200  # ours: resamples of that test (0.45 s for 1,000 clips of 100 classes)
+    prefer_blend: bool = True  # ours: the families' blend is returned unless one family alone beats it on that
+    # test (autospeech_model.ensemble has the replayed measurements); False = the best composition on validation
 
     # --- final refit (ours, after AutoGluon's refit_full: once model selection ends, train on all the data) ---
     refit_epochs: int = 5  # ours: when training ends, the best validated CNN member of the ensemble is
@@ -134,7 +136,7 @@ class ModelConfig:
         """Team Kon's plain recipe: no quick model, no ensemble or refit, clip-level validation, 5-epoch rounds,
         10 passes."""
         plain = {"validation_fraction": 0.1, "validation_groups": 0, "quick_model": False, "ensemble_size": 1,
-                 "improvement_confidence": 0.0, "refit_epochs": 0, "round_fraction": 1.0, "test_fraction": 1.0}
+                 "improvement_confidence": 0.0, "prefer_blend": False, "refit_epochs": 0, "round_fraction": 1.0, "test_fraction": 1.0}
         return cls(**{**plain, **changes})
 
     def replace(self, **changes) -> ModelConfig:

@@ -285,7 +285,7 @@ class Model:
         self._source = (x_list, labels)
         self.ensemble = Ensemble(self.config.ensemble_size, labels_first[validation_index],
                                  self.config.improvement_confidence, self.config.bootstrap_resamples,
-                                 derive_seed(self.config.seed, BOOTSTRAP_STREAM))
+                                 derive_seed(self.config.seed, BOOTSTRAP_STREAM), self.config.prefer_blend)
         logger.info("features of %d clips: %.4f s/clip; %d train, %d validation clips (%s split), %d clips later",
                     len(first), self._seconds_per_clip["features"], len(train_index), len(validation_index),
                     "pseudo-group" if groups else "clip-level", len(self._pending))

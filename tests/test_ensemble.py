@@ -120,3 +120,30 @@ def test_the_same_gain_on_many_clips_replaces_the_ensemble():
     better = guesses(labels, np.arange(120) % 6 < 5, seed=0)
     assert ensemble.add(Member("better", validation_score(labels, better), better))
     assert [m.name for m in ensemble.members] == ["better"]
+
+
+def two_families(prefer_blend: bool, labels: np.ndarray = LABELS, confidence: float = 0.95) -> Ensemble:
+    """An ensemble given a quick model right on two thirds of the clips, then a CNN right on all of them but
+    less sure of itself (so the blend gets the quick model's two wrong clips wrong too)."""
+    ensemble = Ensemble(size=5, validation_labels=labels, confidence=confidence, prefer_blend=prefer_blend)
+    right = np.arange(len(labels)) % 6 < 4
+    quick = guesses(labels, right, seed=0)
+    ensemble.add(Member("quick", validation_score(labels, quick), quick, family="quick"))
+    cnn = (guesses(labels, np.ones(len(labels), dtype=bool), seed=1) + 1 / 3) / 2
+    ensemble.add(Member("cnn", validation_score(labels, cnn), cnn, family="cnn"))
+    return ensemble
+
+
+def test_the_blend_is_returned_unless_a_family_alone_beats_it_on_enough_resamples():
+    # Six clips: the CNN alone scores higher than the blend, but only on resamples that draw one of the two clips
+    # the quick model gets wrong (1 − (4/6)^6 ≈ 91 % < 95 %), so the blend stays the choice; it replaces the
+    # quick model on its higher score alone.
+    ensemble = two_families(prefer_blend=True)
+    assert [m.name for m in ensemble.members] == ["quick", "cnn"] and ensemble.weights == [0.5, 0.5]
+    assert ensemble.pools["cnn"][0].score > ensemble.score > ensemble.pools["quick"][0].score
+    assert [m.name for m in two_families(prefer_blend=False, confidence=0.0).members] == ["cnn"]
+
+
+def test_a_family_alone_that_beats_the_blend_on_many_clips_is_returned():
+    ensemble = two_families(prefer_blend=True, labels=np.tile(LABELS, (20, 1)))
+    assert [m.name for m in ensemble.members] == ["cnn"]

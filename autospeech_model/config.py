@@ -72,12 +72,13 @@ class ModelConfig:
 
     # --- ensemble (winner: average of the top-k validated predictions) ---
     ensemble_size: int = 5  # winner: top 5 (here per family: the quick model, the CNN rounds; the families
-    # alone or blended with equal shares, whichever validates best); 1 = Kon's single latest-best model
-    improvement_confidence: float = 0.95  # ours: a new ensemble replaces the returned one only when it scores
-    # higher on at least this share of paired bootstrap resamples of the validation clips (a one-sided test at
-    # 5 %): on a few dozen clips small gains are noise, and following them made test scores fall (data05: 0.98
-    # → 0.87, where a fixed margin of 0.25 / sqrt(clips) let it switch; replayed on saved rounds of all five
-    # sample datasets, the test kept data05 at 0.98 and changed the others by at most 0.012); 0 = any gain (Kon)
+    # alone or blended with equal shares, see prefer_blend); 1 = Kon's single latest-best model
+    improvement_confidence: float = 0.95  # ours: one family's ensemble alone replaces the returned one (or the
+    # blend) only when it scores higher on at least this share of paired bootstrap resamples of the validation
+    # clips (a one-sided test at 5 %): on a few dozen clips small gains are noise, and following them made test
+    # scores fall (data05: 0.98 → 0.87, where a fixed margin of 0.25 / sqrt(clips) let it switch; replayed on
+    # saved rounds of all five sample datasets, the test kept data05 at 0.98 and changed the others by at most
+    # 0.012); 0 = any gain (Kon)
     bootstrap_resamples: int = 200  # ours: resamples of that test (0.45 s for 1,000 clips of 100 classes)
     prefer_blend: bool = True  # ours: the families' blend is returned unless one family alone beats it on that
     # test (autospeech_model.ensemble has the replayed measurements); False = the best composition on validation
@@ -136,7 +137,8 @@ class ModelConfig:
         """Team Kon's plain recipe: no quick model, no ensemble or refit, clip-level validation, 5-epoch rounds,
         10 passes."""
         plain = {"validation_fraction": 0.1, "validation_groups": 0, "quick_model": False, "ensemble_size": 1,
-                 "improvement_confidence": 0.0, "prefer_blend": False, "refit_epochs": 0, "round_fraction": 1.0, "test_fraction": 1.0}
+                 "improvement_confidence": 0.0, "prefer_blend": False, "refit_epochs": 0, "round_fraction": 1.0,
+                 "test_fraction": 1.0}
         return cls(**{**plain, **changes})
 
     def replace(self, **changes) -> ModelConfig:

@@ -52,6 +52,8 @@ class DeadlineStop(keras.callbacks.Callback):
 def forward(network: keras.Model, images: np.ndarray | tf.Tensor, batch_size: int) -> np.ndarray:
     """The network's inference output on ``images``, in batches, through one compiled function per network
     (traced once for any batch size, unlike ``Model.predict``, which rebuilds its data pipeline every call)."""
+    if not len(images):
+        return np.zeros((0, *network.output_shape[1:]), np.float32)
     function = getattr(network, "_forward_function", None)
     if function is None:
         signature = tf.TensorSpec((None, *network.input_shape[1:]), tf.float32)

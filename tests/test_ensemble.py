@@ -37,10 +37,11 @@ def test_weights_follow_validation_scores_and_a_score_below_zero_barely_counts()
     np.testing.assert_allclose(averaged, [[0.8 / 0.801, 0.001 / 0.801]])
 
 
-def test_a_blend_gives_each_family_an_equal_share():
+def test_a_blend_gives_each_family_its_share_split_by_the_members_weights():
     quick, strong, weak = Member("q", 0.2, np.zeros(0)), Member("s", 0.9, np.zeros(0)), Member("w", 0.3, np.zeros(0))
-    weights = composition([[quick], [strong, weak]])
-    assert weights == {quick: 0.5, strong: 0.5 * 0.9 / 1.2, weak: 0.5 * 0.3 / 1.2}
+    assert composition([[quick], [strong, weak]]) == {quick: 0.5, strong: 0.5 * 0.9 / 1.2, weak: 0.5 * 0.3 / 1.2}
+    weights = composition([[quick], [strong, weak]], shares=[1.0, 3.0])
+    assert weights == pytest.approx({quick: 0.25, strong: 0.75 * 0.9 / 1.2, weak: 0.75 * 0.3 / 1.2})
 
 
 def test_two_families_that_err_on_different_clips_are_blended():
@@ -49,7 +50,8 @@ def test_two_families_that_err_on_different_clips_are_blended():
     assert ensemble.add(member("quick", 0, family="quick", right=slice(0, 4)))
     assert [m.name for m in ensemble.members] == ["quick"] and ensemble.weights == [1.0]
     assert ensemble.add(member("cnn", 0, family="cnn", right=slice(2, 6)))
-    assert [m.name for m in ensemble.members] == ["quick", "cnn"] and ensemble.weights == [0.5, 0.5]
+    assert [m.name for m in ensemble.members] == ["quick", "cnn"]
+    assert ensemble.weights == pytest.approx([0.5, 0.5], abs=0.05)  # shares by score: nearly equal scores
     assert ensemble.score > max(m.score for m in ensemble.members)
 
 
@@ -129,7 +131,7 @@ def two_families(prefer_blend: bool, labels: np.ndarray = LABELS, confidence: fl
     right = np.arange(len(labels)) % 6 < 4
     quick = guesses(labels, right, seed=0)
     ensemble.add(Member("quick", validation_score(labels, quick), quick, family="quick"))
-    cnn = (guesses(labels, np.ones(len(labels), dtype=bool), seed=1) + 1 / 3) / 2
+    cnn = (guesses(labels, np.ones(len(labels), dtype=bool), seed=1) + 2 / 3) / 3
     ensemble.add(Member("cnn", validation_score(labels, cnn), cnn, family="cnn"))
     return ensemble
 
@@ -139,8 +141,10 @@ def test_the_blend_is_returned_unless_a_family_alone_beats_it_on_enough_resample
     # the quick model gets wrong (1 − (4/6)^6 ≈ 91 % < 95 %), so the blend stays the choice; it replaces the
     # quick model on its higher score alone.
     ensemble = two_families(prefer_blend=True)
-    assert [m.name for m in ensemble.members] == ["quick", "cnn"] and ensemble.weights == [0.5, 0.5]
-    assert ensemble.pools["cnn"][0].score > ensemble.score > ensemble.pools["quick"][0].score
+    quick, cnn = (ensemble.pools[family][0] for family in ("quick", "cnn"))
+    assert ensemble.members == [quick, cnn]
+    assert ensemble.weights == pytest.approx([quick.score, cnn.score] / np.sum([quick.score, cnn.score]))
+    assert cnn.score > ensemble.score > quick.score
     assert [m.name for m in two_families(prefer_blend=False, confidence=0.0).members] == ["cnn"]
 
 

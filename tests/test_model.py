@@ -8,6 +8,7 @@ import pytest
 from conftest import real_clips_by_class
 
 from autospeech_model.config import ModelConfig
+from autospeech_model.ensemble import Ensemble
 from autospeech_model.model import Model
 from autospeech_model.network import create_network
 from tests.model_fixtures import small_config, write_random_pretrained
@@ -37,6 +38,12 @@ def metadata(**changes) -> dict:
     return {key: value for key, value in values.items() if value is not None}
 
 
+def set_returned_score(ensemble: Ensemble, score: float) -> None:
+    """Pretend the returned composition validated at ``score``, and let any higher score replace it."""
+    ensemble.returned = ensemble.returned._replace(score=score)
+    ensemble.confidence = 0.0
+
+
 class StoppedClock:
     """A clock that only moves when told to: budget decisions become exact."""
 
@@ -55,8 +62,8 @@ def trained(pretrained, data):
     model.train((train, labels), remaining_time_budget=600)
     first = model.test(test, remaining_time_budget=590)
     first_members = [member.name for member in model.ensemble.members]
-    model.ensemble.score, model.ensemble.confidence = -1.0, 0.0  # any CNN round now improves the ensemble, so
-    # the second call returns after one
+    set_returned_score(model.ensemble, -1.0)  # any CNN round now improves the ensemble, so the second call
+    # returns after one
     model.train((train, labels), remaining_time_budget=580)
     return model, first, first_members
 
@@ -72,7 +79,7 @@ def test_construction_warms_up_without_changing_the_weights(pretrained):
 
 def test_the_first_call_returns_the_quick_model_before_any_cnn_round(trained, data):
     model, first, first_members = trained
-    assert first_members == ["quick"]
+    assert first_members == ["quick with embeddings"]
     assert first.shape == (CLASSES * TEST_PER_CLASS, CLASSES)
     np.testing.assert_allclose(first.sum(axis=1), 1, atol=1e-5)
 
@@ -80,7 +87,7 @@ def test_the_first_call_returns_the_quick_model_before_any_cnn_round(trained, da
 def test_the_second_call_runs_one_cnn_round_whose_model_joins_the_pool(trained, data):
     model, first, _ = trained
     assert model.classifier.rounds_ == 1 and int(model.classifier.network_.optimizer.iterations) > 0
-    assert {member.name for member in model.ensemble.pool} == {"quick", "cnn round 1"}
+    assert {member.name for member in model.ensemble.pool} == {"quick with embeddings", "cnn round 1"}
     assert model.test(data[2]).shape == first.shape
 
 
@@ -90,7 +97,7 @@ def test_predictions_never_go_backwards(pretrained, data):
     model = Model(metadata(time_budget=100), small_config(pretrained))
     model.train((train, labels), remaining_time_budget=100)
     returned = model.test(test, remaining_time_budget=99)
-    model.ensemble.score = 1.0  # 2·AUC − 1 never exceeds 1
+    set_returned_score(model.ensemble, 1.0)  # 2·AUC − 1 never exceeds 1
     model.train((train, labels), remaining_time_budget=20)  # rounds until 0.125 × 100 s are left
     assert model.classifier.rounds_ >= 1 and model.done_training
     np.testing.assert_array_equal(model.test(test), returned)
@@ -144,7 +151,7 @@ def test_a_loaded_model_continues_training_instead_of_restarting(trained, data, 
     assert steps == int(model.classifier.network_.optimizer.iterations) > 0
     restored.done_training = False
     restored.train((train, labels), remaining_time_budget=600)  # the quick model on the new split
-    restored.ensemble.score, restored.ensemble.confidence = -1.0, 0.0
+    set_returned_score(restored.ensemble, -1.0)
     restored.train((train, labels), remaining_time_budget=590)  # a CNN round, from the saved weights
     assert int(restored.classifier.network_.optimizer.iterations) > steps
 
@@ -162,7 +169,8 @@ def test_bad_calls_raise_clear_errors(pretrained, data, tmp_path):
 
 def test_a_large_training_set_is_prepared_in_two_steps(pretrained, data):
     """The first call prepares a stratified subsample (its quick model gives the first prediction); the next
-    adds the other clips to training, except those nearest to a held-out pseudo-group."""
+    adds the other clips to training, except those nearest to a held-out pseudo-group, and fits the quick models
+    again on all of them."""
     train, labels, test = data
     model = Model(metadata(), small_config(pretrained, quick_max_clips=12))
     model.train((train, labels), remaining_time_budget=600)
@@ -172,8 +180,11 @@ def test_a_large_training_set_is_prepared_in_two_steps(pretrained, data):
     validation_before = model._validation_set[0].copy()
     model.train((train, labels), remaining_time_budget=590)
     assert len(model._pending) == 0
-    assert 12 - len(validation_before) < len(model._train_set[0]) <= len(train) - len(validation_before)
+    trained_on = len(model._train_set[0])
+    assert 12 - len(validation_before) < trained_on <= len(train) - len(validation_before)
     np.testing.assert_array_equal(model._validation_set[0], validation_before)  # validation never changes
+    assert {member.name for member in model.ensemble.pools["quick"]} == {
+        "quick with embeddings", f"quick, {trained_on} clips", f"quick with embeddings, {trained_on} clips"}
 
 
 def test_without_time_for_any_model_the_class_frequencies_are_predicted(pretrained, data, tmp_path):
@@ -197,8 +208,8 @@ def test_when_training_ends_the_best_cnn_is_refit_on_all_clips(pretrained, data,
     model = Model(metadata(time_budget=100), config, clock=clock)
     model.train((train, labels), remaining_time_budget=100)  # round 1, the first validated model
     model.test(test, remaining_time_budget=99)
-    model.ensemble.score, model.ensemble.confidence = -1.0, 0.0  # the coming round improves the ensemble: the CNN
-    # pool of rounds 1 and 2
+    set_returned_score(model.ensemble, -1.0)  # the coming round improves the ensemble: the CNN pool of rounds
+    # 1 and 2
     model.train((train, labels), remaining_time_budget=14)  # after it and a test call, < 0.125 × 100 s are left
     assert model.done_training and model.classifier.rounds_ == 2 + bool(refit_epochs)
     names = [member.name for member in model.ensemble.members]
@@ -217,3 +228,40 @@ def test_when_training_ends_the_best_cnn_is_refit_on_all_clips(pretrained, data,
     restored = Model.load(tmp_path / "saved")
     assert restored.ensemble.weights == model.ensemble.weights
     np.testing.assert_allclose(restored.test(test), expected, atol=1e-5)
+
+
+def test_when_embeddings_would_delay_the_first_prediction_the_next_call_adds_them(pretrained, data, tmp_path):
+    """With no time for embeddings in the first call (``first_prediction_seconds`` 0), the first quick model
+    uses the statistics alone; the next call embeds the prepared clips and adds a quick model with embeddings,
+    validated on the same split, to the quick family; both predict, save and load."""
+    train, labels, test = data
+    model = Model(metadata(), small_config(pretrained, first_prediction_seconds=0.0))
+    model.train((train, labels), remaining_time_budget=600)
+    [first] = model.ensemble.pool
+    assert first.name == "quick" and not first.state.embedded
+    model.test(test, remaining_time_budget=590)
+    validation_before = model._validation_set[0].copy()
+    model.train((train, labels), remaining_time_budget=580)
+    quick = {member.name: member for member in model.ensemble.pools["quick"]}
+    assert set(quick) == {"quick", "quick with embeddings"} and quick["quick with embeddings"].state.embedded
+    np.testing.assert_array_equal(model._validation_set[0], validation_before)
+    model.ensemble.returned = model.ensemble.scored([model.ensemble.pools["quick"]])  # both quick members
+    expected = model.test(test)
+    assert expected.shape == (len(test), CLASSES)
+    model.save(tmp_path / "saved")
+    restored = Model.load(tmp_path / "saved")
+    assert [m.state.embedded for m in restored.ensemble.members] == [m.state.embedded for m in model.ensemble.members]
+    np.testing.assert_allclose(restored.test(list(test)), expected, atol=1e-5)
+
+
+def test_a_large_test_set_keeps_the_quick_model_on_statistics(pretrained, data):
+    """Embedding a million test clips fits neither the first prediction's time nor a round: the quick model
+    keeps the statistics alone, and the second call goes on to the CNN."""
+    train, labels, test = data
+    model = Model(metadata(test_num=10**6), small_config(pretrained, first_prediction_seconds=1.5))
+    model.train((train, labels), remaining_time_budget=600)
+    model.test(test, remaining_time_budget=590)
+    set_returned_score(model.ensemble, -1.0)
+    model.train((train, labels), remaining_time_budget=580)
+    assert [member.name for member in model.ensemble.pools["quick"]] == ["quick"]
+    assert model.classifier.rounds_ == 1

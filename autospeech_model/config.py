@@ -134,7 +134,7 @@ class ModelConfig:
 
     # --- test (DESIGN: average softmax over 10 passes, each a fresh random 64-frame crop per clip) ---
     tta_passes: int = 10  # DESIGN
-    predict_batch_size: int = 256  # ours: inference batch size (no effect on results)
+    predict_batch_size: int = 256  # ours: inference and descriptor batch size (no effect on results)
 
     # --- reproducibility (ours) ---
     seed: int = 0  # ours: seeds the split, weight init, augmentation and test-time crops

@@ -55,6 +55,9 @@ class Embedder:
         return mean[:, :self.units[0]], mean[:, self.units[0]:]
 
 
-def statistics(images: np.ndarray) -> np.ndarray:
-    """Band and cepstral statistics of each clip: (clips, 2 × n_mels + 2 × CEPSTRAL_COEFFICIENTS)."""
-    return np.concatenate([band_statistics(images), cepstral_statistics(images)], axis=1).astype(np.float32)
+def statistics(images: np.ndarray, batch_size: int) -> np.ndarray:
+    """Band and cepstral statistics of each clip: (clips, 2 × n_mels + 2 × CEPSTRAL_COEFFICIENTS), computed
+    ``batch_size`` clips at a time (the DCT's temporary is as large as its input: on 9,500 clips, 0.9 GB)."""
+    batches = [images[start:start + batch_size] for start in range(0, max(len(images), 1), batch_size)]
+    return np.concatenate([np.concatenate([band_statistics(batch), cepstral_statistics(batch)], axis=1)
+                           for batch in batches]).astype(np.float32)

@@ -302,7 +302,7 @@ class Model:
         features = self._timed("features", len(first), extract_features, self.frontend,
                                [x_list[i] for i in first], self.config)
         labels_first = labels[first]
-        self._described = {"statistics": statistics(features), "labels": labels_first}
+        self._described = {"statistics": self._statistics(features), "labels": labels_first}
         if embed:
             self._described["embeddings"], grouping_input = self._timed("embeddings", len(first),
                                                                        self.embedder.embed, features)
@@ -371,7 +371,7 @@ class Model:
         pending = pending[:affordable]
         x_list, labels = self._source
         features = extract_features(self.frontend, [x_list[i] for i in pending], self.config)
-        described = {"statistics": statistics(features), "labels": labels[pending]}
+        described = {"statistics": self._statistics(features), "labels": labels[pending]}
         if self._group_by_embeddings:
             described["embeddings"], grouping_input = self.embedder.embed(features)
         else:
@@ -387,6 +387,10 @@ class Model:
                            for key in self._described if key in described}  # embeddings only if on every row
         logger.info("added %d more training clips (%d left out: nearest to a validation group)", keep.sum(),
                     len(keep) - keep.sum())
+
+    def _statistics(self, features: np.ndarray) -> np.ndarray:
+        """The clips' descriptor statistics, in inference-sized batches."""
+        return statistics(features, self.config.predict_batch_size)
 
     def _fit_quick(self, embedded: bool, suffix: str = "") -> bool:
         """Fit a quick model on the described clips' statistics (and ``embedded``: their embeddings) of the
@@ -456,7 +460,7 @@ class Model:
             probabilities = np.tile(member.state.frequencies, (len(self._test_features), 1))
         elif member.family == QUICK:
             if "statistics" not in self._test_descriptors:
-                self._test_descriptors["statistics"] = statistics(self._test_features)
+                self._test_descriptors["statistics"] = self._statistics(self._test_features)
             if member.state.embedded and "embeddings" not in self._test_descriptors:
                 self._test_descriptors["embeddings"] = self.embedder.embed(self._test_features)[0]
             probabilities = member.state.classifier.predict_proba(

@@ -94,4 +94,10 @@ def extract_features(frontend: keras.Model, waveforms: Sequence[np.ndarray], con
 
     signature = tf.TensorSpec(shape=(None, config.clip_samples), dtype=tf.float32)
     dataset = tf.data.Dataset.from_generator(batches, output_signature=signature).prefetch(1)
-    return np.concatenate([frontend.predict_on_batch(batch) for batch in dataset])
+    features = np.empty((len(waveforms), *shape), dtype=np.float32)  # filled in place: no second copy
+    start = 0
+    for batch in dataset:
+        images = frontend.predict_on_batch(batch)
+        features[start:start + len(images)] = images
+        start += len(images)
+    return features

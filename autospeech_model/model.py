@@ -67,6 +67,15 @@ class QuickState:
     embedded: bool
 
 
+def appended(array: np.ndarray, rows: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """``array`` followed by the ``keep`` rows of ``rows``, written in place (no temporary copy of the kept
+    rows: on 9,500 clips' features, 0.76 GB)."""
+    out = np.empty((len(array) + int(keep.sum()), *array.shape[1:]), dtype=array.dtype)
+    out[:len(array)] = array
+    np.compress(keep, rows, axis=0, out=out[len(array):])
+    return out
+
+
 class Model:
     """Team Kon's CNN, a quick linear first model and a top-k ensemble, behind the official interface."""
 
@@ -379,11 +388,11 @@ class Model:
         keep = np.ones(len(pending), dtype=bool)
         if self._grouping is not None and len(pending):
             keep = ~np.isin(self._grouping.assign(grouping_input), list(self._validation_clusters))
-        self._train_set = (np.concatenate([self._train_set[0], features[keep]]),
-                           np.concatenate([self._train_set[1], labels[pending][keep]]))
+        self._train_set = (appended(self._train_set[0], features, keep),
+                           appended(self._train_set[1], labels[pending], keep))
         rows = len(self._described["labels"]) + np.arange(keep.sum())
         self._split = (np.concatenate([self._split[0], rows]), self._split[1])
-        self._described = {key: np.concatenate([self._described[key], described[key][keep]])
+        self._described = {key: appended(self._described[key], described[key], keep)
                            for key in self._described if key in described}  # embeddings only if on every row
         logger.info("added %d more training clips (%d left out: nearest to a validation group)", keep.sum(),
                     len(keep) - keep.sum())

@@ -9,7 +9,7 @@ from conftest import real_clips_by_class
 
 from autospeech_model.config import ModelConfig
 from autospeech_model.ensemble import Ensemble
-from autospeech_model.model import Model
+from autospeech_model.model import Model, appended
 from autospeech_model.network import create_network
 from tests.model_fixtures import small_config, write_random_pretrained
 
@@ -29,6 +29,14 @@ def data():
     test = [classes[c][i] for i in range(TRAIN_PER_CLASS, TRAIN_PER_CLASS + TEST_PER_CLASS) for c in range(CLASSES)]
     labels = np.tile(np.eye(CLASSES, dtype=np.float32), (TRAIN_PER_CLASS, 1))
     return train, labels, test
+
+
+def test_appended_keeps_the_old_rows_then_the_kept_new_ones_in_order():
+    old = np.arange(6, dtype=np.float32).reshape(2, 3)
+    new = 10 + np.arange(12, dtype=np.float32).reshape(4, 3)
+    keep = np.array([True, False, True, False])
+    np.testing.assert_array_equal(appended(old, new, keep), np.concatenate([old, new[[0, 2]]]))
+    assert appended(old, new, np.zeros(4, dtype=bool)).shape == (2, 3)
 
 
 def metadata(**changes) -> dict:

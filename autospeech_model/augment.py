@@ -85,7 +85,8 @@ def training_dataset(features: np.ndarray, labels: np.ndarray, config: ModelConf
     count = len(features)
     if count == 0:
         raise ValueError("cannot build a training pipeline from zero clips")
-    clips = tf.data.Dataset.from_tensor_slices((features.astype(np.float32), labels.astype(np.float32)))
+    clips = tf.data.Dataset.from_tensor_slices((features.astype(np.float32, copy=False),
+                                                labels.astype(np.float32, copy=False)))
     drop_remainder = count >= config.batch_size
 
     def stream(stream_seed: int) -> tf.data.Dataset:

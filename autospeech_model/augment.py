@@ -85,13 +85,15 @@ def training_dataset(features: np.ndarray, labels: np.ndarray, config: ModelConf
     count = len(features)
     if count == 0:
         raise ValueError("cannot build a training pipeline from zero clips")
-    clips = tf.data.Dataset.from_tensor_slices((features.astype(np.float32, copy=False),
-                                                labels.astype(np.float32, copy=False)))
+    images = tf.convert_to_tensor(features.astype(np.float32, copy=False))
+    targets = tf.convert_to_tensor(labels.astype(np.float32, copy=False))
     drop_remainder = count >= config.batch_size
 
     def stream(stream_seed: int) -> tf.data.Dataset:
-        shuffled = clips.shuffle(count, seed=stream_seed, reshuffle_each_iteration=True)
-        return shuffled.batch(config.batch_size, drop_remainder=drop_remainder).repeat(epochs)
+        # Shuffling clip indices, not clips: the same order, without a shuffle buffer holding every clip.
+        shuffled = tf.data.Dataset.range(count).shuffle(count, seed=stream_seed, reshuffle_each_iteration=True)
+        batches = shuffled.batch(config.batch_size, drop_remainder=drop_remainder).repeat(epochs)
+        return batches.map(lambda index: (tf.gather(images, index), tf.gather(targets, index)))
 
     batch_seeds = tf.data.Dataset.counter().map(lambda step: tf.stack([tf.cast(seed, tf.int64), step]))
     pipeline = tf.data.Dataset.zip(stream(2 * seed), stream(2 * seed + 1), batch_seeds)

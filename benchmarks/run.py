@@ -1,9 +1,12 @@
 """Benchmark model variants on the sample datasets through the bundled harness and print a table.
 
-``python -m benchmarks.run [--budget S] [--datasets data01,...] [--models kon,scratch,mfcc_logreg]``
+``python -m benchmarks.run [--budget S] [--datasets data01,...] [--models kon,scratch,mfcc_logreg] [--repeats N]``
 Each ingestion runs in its own process (``python -m ingestion``, the submission sandboxed in its own child), so
 its peak memory (ru_maxrss of the process and its children) is measured alone; predictions go to
-``--output/DATASET/MODEL`` and are scored there. Variants:
+``--output/DATASET/MODEL`` (``.../MODEL/runK`` with ``--repeats``) and are scored there. With ``--repeats N``
+every dataset × model runs N times, interleaved (run 1 of every pair, then run 2, ...: a slow spell of the
+shared machine hits every model alike), and the table gives per pair the median of each column (peak memory:
+the largest) and the range of ALC. Variants:
   kon          the repository's model.py: quick linear model, Kon's CNN fine-tuned from the data01 weights, top-k
                ensemble (autospeech_model.model)
   kon_plain    the same Model with ModelConfig.kon(): Team Kon's recipe alone
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -56,12 +60,50 @@ class BenchmarkRow:
     success: bool
 
     def cells(self) -> list[str]:
-        def number(value: float | None, digits: int) -> str:
-            return "-" if value is None else f"{value:.{digits}f}"
-
         return [self.dataset, str(self.classes), self.model, number(self.alc, 4), number(self.final_score, 4),
                 number(self.first_prediction, 2), str(self.rounds), number(self.peak_rss_mb, 0),
                 "ok" if self.success else "failed"]
+
+
+def number(value: float | None, digits: int) -> str:
+    """``value`` with ``digits`` decimals, or "-" when unknown."""
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def median(values: list[float | None]) -> float | None:
+    """The median of the known values (None when none is known)."""
+    known = [value for value in values if value is not None]
+    return statistics.median(known) if known else None
+
+
+@dataclass
+class RepeatedRow:
+    """The runs of one dataset × model: the median of each column, the largest peak memory, the ALC range."""
+
+    runs: list[BenchmarkRow]
+
+    def cells(self) -> list[str]:
+        first, runs = self.runs[0], self.runs
+        failed = sum(not run.success for run in runs)
+        alcs = [run.alc for run in runs]
+        return [first.dataset, str(first.classes), first.model, number(median(alcs), 4),
+                number(median([run.final_score for run in runs]), 4),
+                number(median([run.first_prediction for run in runs]), 2),
+                str(statistics.median_low([run.rounds for run in runs])),
+                number(max(run.peak_rss_mb for run in runs), 0),
+                f"failed {failed}/{len(runs)}" if failed else "ok", str(len(runs)),
+                f"{min(alcs):.4f}..{max(alcs):.4f}"]
+
+
+REPEATED_COLUMNS = (*COLUMNS, "runs", "ALC range")
+
+
+def repeated_rows(rows: list[BenchmarkRow]) -> list[RepeatedRow]:
+    """``rows`` grouped by dataset × model, in order of first appearance."""
+    groups: dict[tuple[str, str], list[BenchmarkRow]] = {}
+    for row in rows:
+        groups.setdefault((row.dataset, row.model), []).append(row)
+    return [RepeatedRow(runs) for runs in groups.values()]
 
 
 def ingest_in_subprocess(dataset_dir: Path, code_dir: Path, output_dir: Path,
@@ -102,13 +144,15 @@ def code_folder(model: str, build_dir: Path) -> Path:
     return folder
 
 
-def benchmark(dataset_dir: Path, model: str, output_dir: Path, time_budget: float | None) -> BenchmarkRow:
+def benchmark(dataset_dir: Path, model: str, output_dir: Path, time_budget: float | None,
+              build_dir: Path | None = None) -> BenchmarkRow:
     """Ingest and score one dataset with one model variant; ``output_dir`` is emptied first, so an earlier
-    run's files are never scored."""
+    run's files are never scored. A variant's code folder is assembled under ``build_dir`` (default: two
+    levels above ``output_dir``, ``code/``)."""
     name, data_dir = find_data_dir(dataset_dir)
     classes = load_metadata(data_dir)["class_num"]
     shutil.rmtree(output_dir, ignore_errors=True)
-    code_dir = code_folder(model, output_dir.parent.parent / "code")
+    code_dir = code_folder(model, build_dir or output_dir.parent.parent / "code")
     exit_code, peak_rss = ingest_in_subprocess(dataset_dir, code_dir, output_dir, time_budget)
     try:
         scores = score_predictions(output_dir, solution_path(dataset_dir))
@@ -120,15 +164,23 @@ def benchmark(dataset_dir: Path, model: str, output_dir: Path, time_budget: floa
                         peak_rss, exit_code == 0)
 
 
-def format_table(rows: list[BenchmarkRow], markdown: bool = False) -> str:
-    """The rows as an aligned text table, or as a Markdown table."""
-    table = [list(COLUMNS)] + [row.cells() for row in rows]
+def format_table(rows: list[BenchmarkRow] | list[RepeatedRow], markdown: bool = False) -> str:
+    """The rows (single runs, or repeated runs' medians) as an aligned text table, or as a Markdown table."""
+    columns = REPEATED_COLUMNS if rows and isinstance(rows[0], RepeatedRow) else COLUMNS
+    table = [list(columns)] + [row.cells() for row in rows]
     if markdown:
         lines = ["| " + " | ".join(cells) + " |" for cells in table]
-        lines.insert(1, "|" + "|".join(" --- " for _ in COLUMNS) + "|")
+        lines.insert(1, "|" + "|".join(" --- " for _ in columns) + "|")
         return "\n".join(lines)
-    widths = [max(len(cells[i]) for cells in table) for i in range(len(COLUMNS))]
+    widths = [max(len(cells[i]) for cells in table) for i in range(len(columns))]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip() for cells in table)
+
+
+def positive_count(text: str) -> int:
+    """argparse type: a whole number ≥ 1."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 def comma_list(choices: tuple[str, ...] | None = None):
@@ -153,22 +205,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="folder holding the dataset folders (default: sample_data/)")
     parser.add_argument("--output", default=str(REPOSITORY / "build" / "benchmarks"),
                         help="folder for each run's predictions and report (default: build/benchmarks/)")
+    parser.add_argument("--repeats", type=positive_count, default=1,
+                        help="runs of every dataset x model, interleaved; the table gives their medians")
     parser.add_argument("--output-markdown", action="store_true", help="print the table as Markdown")
 
 
 def main(args: argparse.Namespace) -> int:
-    """Check every dataset, run every dataset × model (a line on stderr as each finishes), then print the table.
+    """Check every dataset, run every dataset × model ``repeats`` times (a line on stderr as each finishes), then
+    print the table (of medians, when repeated).
     A missing or unreadable dataset raises DatasetError before anything runs; the command line reports it as
     one line with exit code 2."""
     datasets = [Path(args.data_root) / dataset for dataset in args.datasets]
     for dataset_dir in datasets:
         check_dataset(dataset_dir)
     rows = []
-    for dataset_dir in datasets:
-        for model in args.models:
-            rows.append(benchmark(dataset_dir, model, Path(args.output) / dataset_dir.name / model, args.budget))
-            print("finished: " + " ".join(rows[-1].cells()), file=sys.stderr, flush=True)
-    print(format_table(rows, markdown=args.output_markdown))
+    for repeat in range(1, args.repeats + 1):
+        for dataset_dir in datasets:
+            for model in args.models:
+                output_dir = Path(args.output) / dataset_dir.name / model
+                if args.repeats > 1:
+                    output_dir /= f"run{repeat}"
+                rows.append(benchmark(dataset_dir, model, output_dir, args.budget, Path(args.output) / "code"))
+                print("finished: " + " ".join(rows[-1].cells()), file=sys.stderr, flush=True)
+    table = repeated_rows(rows) if args.repeats > 1 else rows
+    print(format_table(table, markdown=args.output_markdown))
     return 0
 
 

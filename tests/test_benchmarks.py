@@ -7,7 +7,8 @@ import argparse
 import numpy as np
 import pytest
 
-from benchmarks.run import MODELS, BenchmarkRow, benchmark, code_folder, comma_list, format_table, main
+from benchmarks.run import (MODELS, BenchmarkRow, RepeatedRow, benchmark, code_folder, comma_list, format_table, main,
+                            positive_count)
 from ingestion.dataset import DatasetError, solution_path
 from ingestion.ingestion import run_ingestion
 from scoring.score import score_predictions
@@ -27,7 +28,8 @@ def test_mfcc_logreg_baseline_through_the_harness(tiny_dataset, tmp_path):
 def test_benchmark_table_from_a_real_run(make_dataset, tmp_path, capsys):
     make_dataset(name="tiny")
     args = argparse.Namespace(budget=60.0, datasets=["tiny"], models=["mfcc_logreg"], data_root=str(tmp_path),
-                              output=str(tmp_path / "bench"), output_markdown=False)
+                              output=str(tmp_path / "bench"), output_markdown=False,
+                              repeats=1)
     assert main(args) == 0
     header, row = capsys.readouterr().out.splitlines()
     assert header.split()[:4] == ["dataset", "classes", "model", "ALC"]
@@ -45,7 +47,8 @@ def test_earlier_run_is_not_scored_and_datasets_are_checked_first(make_dataset, 
     row = benchmark(tmp_path / "tiny", "mfcc_logreg", stale, 60.0)
     assert row.success and row.rounds == 2  # this run's two predictions, not the stale record's one
     args = argparse.Namespace(budget=60.0, datasets=["tiny", "absent"], models=["mfcc_logreg"],
-                              data_root=str(tmp_path), output=str(tmp_path / "second"), output_markdown=False)
+                              data_root=str(tmp_path), output=str(tmp_path / "second"), output_markdown=False,
+                              repeats=1)
     with pytest.raises(DatasetError, match="absent"):
         main(args)
     assert not (tmp_path / "second").exists()  # nothing ran before the missing dataset was found
@@ -57,6 +60,36 @@ def test_markdown_table():
         "| dataset | classes | model | ALC | final 2AUC-1 | first prediction (s) | rounds | peak RSS (MB) | ingestion |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         "| data02 | 7 | kon | 0.7500 | 0.8000 | 12.35 | 9 | 1500 | ok |"]
+
+
+def test_repeated_runs_each_keep_their_files_and_the_table_gives_their_medians(make_dataset, tmp_path, capsys):
+    make_dataset(name="tiny")
+    args = argparse.Namespace(budget=60.0, datasets=["tiny"], models=["mfcc_logreg"], data_root=str(tmp_path),
+                              output=str(tmp_path / "bench"), output_markdown=False, repeats=2)
+    assert main(args) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.split()[-4:] == ["ingestion", "runs", "ALC", "range"]
+    cells = row.split()
+    assert cells[:3] == ["tiny", "3", "mfcc_logreg"] and cells[-3:-1] == ["ok", "2"]
+    low, high = map(float, cells[-1].split(".."))
+    assert low <= float(cells[3]) <= high  # the median ALC lies in the runs' range
+    for run in ("run1", "run2"):
+        assert (tmp_path / "bench" / "tiny" / "mfcc_logreg" / run / "detailed_results.html").exists()
+
+
+def test_repeated_row_medians_largest_memory_and_failures():
+    runs = [BenchmarkRow("data02", 4, "kon", alc, final, first, rounds, rss, ok)
+            for alc, final, first, rounds, rss, ok in [(0.5, None, 1.0, 3, 900.0, True),
+                                                       (0.1, 0.2, 3.0, 8, 1200.0, False),
+                                                       (0.3, 0.4, 2.0, 5, 1000.0, True)]]
+    assert RepeatedRow(runs).cells() == ["data02", "4", "kon", "0.3000", "0.3000", "2.00", "5", "1200",
+                                         "failed 1/3", "3", "0.1000..0.5000"]
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "1.5", "two"])
+def test_repeats_must_be_a_whole_number_of_at_least_one(text):
+    with pytest.raises(argparse.ArgumentTypeError, match="whole number"):
+        positive_count(text)
 
 
 def test_unknown_model_variant_is_rejected():

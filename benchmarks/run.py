@@ -116,7 +116,12 @@ def ingest_in_subprocess(dataset_dir: Path, code_dir: Path, output_dir: Path,
     if time_budget is not None:
         command += ["--time-budget", str(time_budget)]
     process = subprocess.Popen(command, cwd=REPOSITORY)
-    _, status, usage = os.wait4(process.pid, 0)
+    try:
+        _, status, usage = os.wait4(process.pid, 0)
+    except BaseException:  # interrupted or terminated: the ingestion stops its submission, then ends
+        process.terminate()
+        process.wait()
+        raise
     process.returncode = os.waitstatus_to_exitcode(status)
     return process.returncode, usage.ru_maxrss / 1024  # Linux reports ru_maxrss in KiB
 

@@ -7,6 +7,9 @@ site-packages' ``.pth`` files, which would otherwise give the child an editable 
 it the harness's own packages. (No ``from __future__`` import here: SOURCE does not start with this file.) It
 depends on the standard library and numpy only. The child:
 
+0. asks the kernel (Linux ``prctl(PR_SET_PDEATHSIG)``) to SIGKILL it when the harness's process ends, however
+   it ends: a harness killed with SIGKILL runs no clean-up, and outside the sandbox (whose bubblewrap dies
+   with its parent) the model would train on, unseen, on the machine's CPUs;
 1. keeps its stdin and stdout as the command and reply channel, and points fd 0 at /dev/null and fd 1 at
    stderr, so whatever the model (or a program it starts) prints cannot corrupt the channel;
 2. receives the setup message: the code folder, the metadata and the clips and training labels;
@@ -21,9 +24,11 @@ other fields), then that many arrays in numpy's .npy format (never pickled: ``al
 harness imports this module for :func:`send`, :func:`receive`, :class:`Channel` and :func:`describe_error`.
 """
 
+import ctypes
 import importlib.util
 import json
 import os
+import signal
 import struct
 import sys
 import traceback
@@ -31,6 +36,7 @@ import traceback
 import numpy as np
 
 LENGTH = struct.Struct("<Q")
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 MAX_HEADER_BYTES = 64 * 1024  # a message's JSON part; error texts are cut to ERROR_CHARS
 ERROR_CHARS = 1000
 
@@ -158,7 +164,15 @@ def import_model(code_dir: str) -> type:
     return module.Model
 
 
+def die_with_parent() -> None:
+    """SIGKILL this process when its parent ends (Linux; elsewhere nothing). Should the parent have ended
+    before this call, the channel's first read meets the end of the pipe, and the child ends too."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
 def main() -> None:
+    die_with_parent()
     channel = Channel(os.dup(0), os.dup(1))  # dup'ed descriptors are not inherited by the model's programs
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)

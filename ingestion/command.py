@@ -2,20 +2,31 @@
 
 A program is a module exposing ``add_arguments(parser)`` and ``main(args) -> int``. Bad input (a ValueError
 such as DatasetError, or an OSError) is reported as one line ``PROG: error: MESSAGE`` with exit code 2, never
-as a traceback.
+as a traceback. SIGTERM (``kill``, a CI job's timeout) ends a program like Ctrl-C does, through its clean-up:
+the harness kills the submission it started and keeps what it has written; exit code 128 + 15.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from ingestion.dataset import MAX_TIME_BUDGET
 
 BAD_INPUT_EXIT_CODE = 2
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: unwinds like Ctrl-C (``finally`` blocks and ``except KeyboardInterrupt`` clean-ups run)."""
+
+
+def raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated("terminated by SIGTERM")
 
 
 def positive_int(text: str) -> int:
@@ -52,16 +63,25 @@ def fraction(text: str) -> float:
 
 
 def call_main(main: Callable[[argparse.Namespace], int], args: argparse.Namespace, prog: str) -> int:
-    """Run a program's ``main``; bad input becomes one line on stderr and exit code 2."""
+    """Run a program's ``main``; bad input becomes one line on stderr and exit code 2; SIGTERM (in the main
+    thread) unwinds ``main`` and gives exit code 143."""
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, raise_terminated) if in_main_thread else None
     try:
         return main(args)
     except (ValueError, OSError) as error:
         message = " ".join(str(error).splitlines()) or type(error).__name__
         print(f"{prog}: error: {message}", file=sys.stderr)
         return BAD_INPUT_EXIT_CODE
+    except Terminated:
+        print(f"{prog}: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def describe(module: ModuleType) -> str:

@@ -155,8 +155,8 @@ def run_timed(submission: Submission, dataset: Dataset, folder: OutputFolder, co
                         f"{len(result.prediction_times)} prediction(s) written before count")
     except IngestionError as error:
         result.error = str(error)
-    except KeyboardInterrupt:
-        result.error = "ingestion was interrupted"
+    except KeyboardInterrupt as error:  # Ctrl-C, or SIGTERM (ingestion.command.Terminated)
+        result.error = f"ingestion was {error or 'interrupted'}"
         raise
     finally:
         result.duration = budget.elapsed

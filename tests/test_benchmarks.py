@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+from stopping import child_processes, scripted_model, wait_for_first_prediction, wait_until_gone
 
-from benchmarks.run import (MODELS, BenchmarkRow, RepeatedRow, benchmark, code_folder, comma_list, format_table, main,
-                            positive_count)
+from benchmarks.run import (
+    MODELS,
+    BenchmarkRow,
+    RepeatedRow,
+    benchmark,
+    code_folder,
+    comma_list,
+    format_table,
+    main,
+    positive_count,
+)
 from ingestion.dataset import DatasetError, solution_path
 from ingestion.ingestion import run_ingestion
 from scoring.score import score_predictions
+
+REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 def test_mfcc_logreg_baseline_through_the_harness(tiny_dataset, tmp_path):
@@ -102,3 +118,20 @@ def test_a_variants_code_folder_is_the_upload_with_its_own_model_py(tmp_path):
     assert (folder / "model.py").read_text() == MODELS["scratch"].read_text()
     assert (folder / "autospeech_model" / "model.py").is_file() and (folder / "pretrained" / "data01.keras").is_file()
     assert code_folder("mfcc_logreg", tmp_path) == MODELS["mfcc_logreg"].parent
+
+
+def test_a_terminated_benchmark_stops_its_ingestion_and_that_its_submission(tiny_dataset, tmp_path):
+    code_dir, out = scripted_model(tmp_path, ["prior", "sleep"]), tmp_path / "out"  # sleeps in its 2nd train
+    run = (f"ingest_in_subprocess(Path({str(tiny_dataset)!r}), Path({str(code_dir)!r}), Path({str(out)!r}), 600.0)")
+    script = ("import sys; from pathlib import Path; from benchmarks.run import ingest_in_subprocess; "
+              f"from ingestion.command import call_main; sys.exit(call_main(lambda _: {run}[0], None, 'bench'))")
+    bench = subprocess.Popen([sys.executable, "-c", script], cwd=REPOSITORY, stderr=subprocess.PIPE, text=True)
+    wait_for_first_prediction(bench, out)
+    (ingestion,) = child_processes(bench.pid)
+    (submission,) = child_processes(ingestion)
+    bench.send_signal(signal.SIGTERM)
+    _, stderr = bench.communicate(timeout=60)
+    assert bench.returncode == 128 + signal.SIGTERM and "bench: terminated" in stderr
+    wait_until_gone(ingestion, "the benchmark's ingestion")
+    wait_until_gone(submission, "the ingestion's submission")
+    assert "ingestion was terminated by SIGTERM" in (out / "end.txt").read_text()

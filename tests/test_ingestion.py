@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import re
-import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from stopping import DUMMY_MODELS, child_processes, scripted_model, wait_for_first_prediction, wait_until_gone
 
 from autospeech import run as run_local
 from ingestion.dataset import DatasetError, load_dataset, save_dataset, solution_path
@@ -27,17 +27,6 @@ from scoring.metrics import ScoringError
 from scoring.score import score_predictions
 
 REPOSITORY = Path(__file__).resolve().parent.parent
-DUMMY_MODELS = Path(__file__).resolve().parent / "dummy_models"
-
-
-def scripted_model(tmp_path: Path, rounds: list[str], replay: list[np.ndarray] | None = None) -> Path:
-    """A copy of the scripted dummy submission following ``rounds`` (see its docstring)."""
-    code_dir = tmp_path / "code"
-    shutil.copytree(DUMMY_MODELS / "scripted", code_dir)
-    (code_dir / "script.json").write_text(json.dumps(rounds))
-    if replay is not None:
-        np.save(code_dir / "replay.npy", np.stack(replay))
-    return code_dir
 
 
 def test_class_prior_model_end_to_end(tiny_dataset, tmp_path):
@@ -243,6 +232,25 @@ def test_wrong_row_count_in_test_solution_is_named_by_scoring(tiny_dataset, tmp_
     solution.write_text(solution.read_text() + "1 0 0\n")
     with pytest.raises(ScoringError, match=re.escape(str(solution))):
         score_predictions(tmp_path / "out", solution)
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGKILL"])
+def test_the_submission_ends_with_the_harness_however_it_is_stopped(tiny_dataset, tmp_path, signal_name):
+    code_dir = scripted_model(tmp_path, ["prior", "sleep"])  # sleeps an hour in its second train call
+    harness = subprocess.Popen([sys.executable, "-m", "ingestion", "--dataset", str(tiny_dataset), "--code-dir",
+                                str(code_dir), "--output", str(tmp_path / "out"), "--time-budget", "600",
+                                "--no-sandbox"], cwd=REPOSITORY, stderr=subprocess.PIPE, text=True)
+    wait_for_first_prediction(harness, tmp_path / "out")
+    (submission,) = child_processes(harness.pid)
+    os.kill(harness.pid, getattr(signal, signal_name))
+    _, stderr = harness.communicate(timeout=60)
+    # SIGTERM: the harness kills the submission's group; SIGKILL: the kernel does (PR_SET_PDEATHSIG)
+    wait_until_gone(submission, f"the submission, after the harness's {signal_name},")
+    assert list((tmp_path / "out").glob("*.predict_0"))  # the prediction written before is kept
+    if signal_name == "SIGTERM":
+        assert harness.returncode == 128 + signal.SIGTERM and "python -m ingestion: terminated" in stderr
+        end = read_end_record(tmp_path / "out")
+        assert not end.ingestion_success and end.error == "ingestion was terminated by SIGTERM"
 
 
 def test_command_line(tiny_dataset, tmp_path):

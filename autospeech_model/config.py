@@ -79,14 +79,13 @@ class ModelConfig:
 
     # --- ensemble (winner: average of the top-k validated predictions) ---
     ensemble_size: int = 5  # winner: top 5 (here per family: the quick model, the CNN rounds; the families
-    # alone or blended with shares by validation score, see prefer_blend); 1 = Kon's single latest-best model
+    # blended with shares by validation score, see prefer_blend); 1 = Kon's single latest-best model
     improvement_confidence: float = 0.95  # ours: one family's ensemble alone replaces the returned one (with
     # prefer_blend off: or the blend) only when it scores higher on at least this share of paired bootstrap
-    # resamples of the validation
-    # clips (a one-sided test at 5 %): on a few dozen clips small gains are noise, and following them made test
-    # scores fall (data05: 0.98 → 0.87, where a fixed margin of 0.25 / sqrt(clips) let it switch; replayed on
-    # saved rounds of all five sample datasets, the test kept data05 at 0.98 and changed the others by at most
-    # 0.012); 0 = any gain (Kon)
+    # resamples of the validation clips (a one-sided test at 5 %): on a few dozen clips small gains are noise, and
+    # following them made test scores fall (data05: 0.98 → 0.87, where a fixed margin of 0.25 / sqrt(clips) let it
+    # switch; replayed on saved rounds of all five sample datasets, the test kept data05 at 0.98 and changed the
+    # others by at most 0.012); 0 = any gain (Kon)
     bootstrap_resamples: int = 200  # ours: resamples of that test (0.45 s for 1,000 clips of 100 classes)
     prefer_blend: bool = True  # ours: once there are two families, their blend is what is returned, never one
     # family alone (in a data05 run the test score fell from 0.998 to 0.880, the CNN pool's level alone, once it

@@ -3,7 +3,7 @@ the best models so far, and it only changes when its validation score improves.
 
 Every candidate model gives its probabilities on the one fixed validation set and belongs to a family (here
 the quick linear models, the CNN). Each family keeps a pool of its ``size`` best members by their own
-validation 2·AUC − 1, and a family's ensemble is its pool, each member weighted by its score. The candidate
+validation 2·AUC − 1, and a family's ensemble is its pool, each member weighted by its score. The
 compositions are each family's ensemble alone and, with two families or more, all of them blended, each family's
 share in proportion to its ensemble's validation score (ours: a blend of two kinds of model beat either on the
 sample data, where one CNN pool pushed the better-generalising linear model out of a single top-5 pool: data05

@@ -8,8 +8,10 @@ First train call: features of (at most ``quick_max_clips`` of) the training clip
 (pseudo-groups from clustering the clips' descriptors, so one voice or recording stays on one side), and the
 quick model — logistic regression on descriptors — which is validated and returned at once: the first prediction
 comes in about a second. The descriptors include the pretrained CNN's embeddings only when those of these clips
-and the test clips fit in ``first_prediction_seconds``; else the next call adds a quick model with them. The
-clips left for later join the training set in a later call, and the quick models are fitted again on all of them.
+and the test clips fit in ``first_prediction_seconds``; else the next call embeds the clips, splits them again
+by pseudo-groups of their embeddings (the split the first call would have made) and starts the ensemble anew with
+a quick model with embeddings. The clips left for later join the training set in a later call, and the quick
+model is fitted again on all of them (with embeddings when every clip has them).
 Later calls run Kon's fine-tuning rounds (5 augmented epochs, or less when a round would take more than
 ``round_fraction`` of the remaining budget), each validated; a candidate joins the top-k pool and the call
 returns only when the ensemble's validation score beats the one last returned, so predictions never go
@@ -228,7 +230,9 @@ class Model:
                 return
         elif self._embedded_quick_due(end):
             images = self._described.pop("images")
-            self._described["embeddings"] = self._timed("embeddings", len(images), self.embedder.embed, images)[0]
+            self._described["embeddings"], grouping_input = self._timed("embeddings", len(images),
+                                                                       self.embedder.embed, images)
+            self._split_validation(images, grouping_input, True)
             if self._fit_quick(embedded=True):
                 self._finish_call(end)
                 return
@@ -310,8 +314,8 @@ class Model:
         embed = self._embeddings_fit(len(first))
         features = self._timed("features", len(first), extract_features, self.frontend,
                                [x_list[i] for i in first], self.config)
-        labels_first = labels[first]
-        self._described = {"statistics": self._statistics(features), "labels": labels_first}
+        self._described = {"statistics": self._statistics(features), "labels": labels[first]}
+        self._source = (x_list, labels)
         if embed:
             self._described["embeddings"], grouping_input = self._timed("embeddings", len(first),
                                                                        self.embedder.embed, features)
@@ -319,26 +323,31 @@ class Model:
             grouping_input = self._described["statistics"]
             if self.embedder is not None and self.config.quick_model:
                 self._described["images"] = features  # embedded in the next call, for the second quick model
-        self._group_by_embeddings = embed
+        logger.info("features of %d clips: %.4f s/clip%s; %d clips later", len(first),
+                    self._seconds_per_clip["features"], ", with embeddings" if embed else "", len(self._pending))
+        self._split_validation(features, grouping_input, embed)
+
+    def _split_validation(self, features: np.ndarray, grouping_input: np.ndarray, by_embeddings: bool) -> None:
+        """The described clips' pseudo-groups (from ``grouping_input``: their grouping embeddings, or the
+        statistics), the validation split, the training and validation sets and a new, empty ensemble."""
+        labels = self._described["labels"]
+        self._group_by_embeddings = by_embeddings
         self._grouping = None
         if self.config.validation_groups:
             self._grouping = PseudoGroups(self.class_num, self.config.validation_groups,
                                           derive_seed(self.config.seed, CLUSTER_STREAM)).fit(grouping_input)
         groups = None if self._grouping is None else self._grouping.groups_.tolist()
-        train_index, validation_index = validation_split(labels_first, self.config.validation_fraction,
+        train_index, validation_index = validation_split(labels, self.config.validation_fraction,
                                                          self.config.seed, groups)
         self._validation_clusters = set() if groups is None else {groups[i] for i in validation_index}
-        self._train_set = (features[train_index], labels_first[train_index])
-        self._validation_set = (features[validation_index], labels_first[validation_index])
+        self._train_set = (features[train_index], labels[train_index])
+        self._validation_set = (features[validation_index], labels[validation_index])
         self._split = (train_index, validation_index)
-        self._source = (x_list, labels)
-        self.ensemble = Ensemble(self.config.ensemble_size, labels_first[validation_index],
+        self.ensemble = Ensemble(self.config.ensemble_size, labels[validation_index],
                                  self.config.improvement_confidence, self.config.bootstrap_resamples,
                                  derive_seed(self.config.seed, BOOTSTRAP_STREAM), self.config.prefer_blend)
-        logger.info("features of %d clips: %.4f s/clip%s; %d train, %d validation clips (%s split), %d clips "
-                    "later", len(first), self._seconds_per_clip["features"], ", with embeddings" if embed else "",
-                    len(train_index), len(validation_index), "pseudo-group" if groups else "clip-level",
-                    len(self._pending))
+        logger.info("%d train, %d validation clips (%s split%s)", len(train_index), len(validation_index),
+                    "pseudo-group" if groups else "clip-level", ", by embeddings" if by_embeddings else "")
 
     def _embeddings_fit(self, clips: int) -> bool:
         """Whether features and embeddings of the first call's ``clips`` and of the test clips (metadata's
@@ -422,12 +431,12 @@ class Model:
         return self.ensemble.add(Member(name, score, probabilities, state, QUICK))
 
     def _fit_quick_on_all_clips(self) -> bool:
-        """Once the clips the first call left have joined, the quick models again on every training clip (the
-        statistics; with the embeddings too when every clip has them); True when the returned ensemble changed."""
-        suffix = f", {len(self._split[0])} clips"
-        changed = [self._fit_quick(embedded, suffix) for embedded in (False, True)
-                   if not embedded or "embeddings" in self._described]
-        return any(changed)
+        """Once the clips the first call left have joined, the quick model again on every training clip (with
+        the embeddings when every clip has them: on the sample datasets' full training sets, test 2·AUC − 1 of
+        statistics alone → with embeddings: data01 0.988 → 0.997, data04 0.655 → 0.834, data05 0.944 → 0.977,
+        data02 0.259 → 0.257, data03 0.503 → 0.477, so the statistics alone no longer join the pool, where they
+        would be averaged in); True when the returned ensemble changed."""
+        return self._fit_quick("embeddings" in self._described, f", {len(self._split[0])} clips")
 
     def _validate_round(self) -> bool:
         """Validate the CNN after a round; True when the ensemble improved (the call then returns)."""

@@ -177,8 +177,8 @@ def test_bad_calls_raise_clear_errors(pretrained, data, tmp_path):
 
 def test_a_large_training_set_is_prepared_in_two_steps(pretrained, data):
     """The first call prepares a stratified subsample (its quick model gives the first prediction); the next
-    adds the other clips to training, except those nearest to a held-out pseudo-group, and fits the quick models
-    again on all of them."""
+    adds the other clips to training, except those nearest to a held-out pseudo-group, and fits the quick model
+    (with embeddings: every clip has them) again on all of them."""
     train, labels, test = data
     model = Model(metadata(), small_config(pretrained, quick_max_clips=12))
     model.train((train, labels), remaining_time_budget=600)
@@ -192,7 +192,7 @@ def test_a_large_training_set_is_prepared_in_two_steps(pretrained, data):
     assert 12 - len(validation_before) < trained_on <= len(train) - len(validation_before)
     np.testing.assert_array_equal(model._validation_set[0], validation_before)  # validation never changes
     assert {member.name for member in model.ensemble.pools["quick"]} == {
-        "quick with embeddings", f"quick, {trained_on} clips", f"quick with embeddings, {trained_on} clips"}
+        "quick with embeddings", f"quick with embeddings, {trained_on} clips"}
 
 
 def test_without_time_for_any_model_the_class_frequencies_are_predicted(pretrained, data, tmp_path):
@@ -238,27 +238,31 @@ def test_when_training_ends_the_best_cnn_is_refit_on_all_clips(pretrained, data,
     np.testing.assert_allclose(restored.test(test), expected, atol=1e-5)
 
 
-def test_when_embeddings_would_delay_the_first_prediction_the_next_call_adds_them(pretrained, data, tmp_path):
-    """With no time for embeddings in the first call (``first_prediction_seconds`` 0), the first quick model
-    uses the statistics alone; the next call embeds the prepared clips and adds a quick model with embeddings,
-    validated on the same split, to the quick family; both predict, save and load."""
+def test_when_embeddings_would_delay_the_first_prediction_the_next_call_catches_up(pretrained, data, tmp_path):
+    """With no time for embeddings in the first call (``first_prediction_seconds`` 0), the first quick model and
+    the pseudo-groups use the statistics alone; the next call embeds the prepared clips and ends where a first
+    call with embeddings starts: the same validation split by the embeddings' pseudo-groups, and the quick model
+    with embeddings alone in a new ensemble; it predicts, saves and loads."""
     train, labels, test = data
     model = Model(metadata(), small_config(pretrained, first_prediction_seconds=0.0))
     model.train((train, labels), remaining_time_budget=600)
     [first] = model.ensemble.pool
-    assert first.name == "quick" and not first.state.embedded
+    assert first.name == "quick" and not first.state.embedded and not model._group_by_embeddings
     model.test(test, remaining_time_budget=590)
-    validation_before = model._validation_set[0].copy()
     model.train((train, labels), remaining_time_budget=580)
-    quick = {member.name: member for member in model.ensemble.pools["quick"]}
-    assert set(quick) == {"quick", "quick with embeddings"} and quick["quick with embeddings"].state.embedded
-    np.testing.assert_array_equal(model._validation_set[0], validation_before)
-    model.ensemble.returned = model.ensemble.scored([model.ensemble.pools["quick"]])  # both quick members
+    at_once = Model(metadata(), small_config(pretrained, first_prediction_seconds=float("inf")))
+    at_once.train((train, labels), remaining_time_budget=600)
+    assert model.classifier.rounds_ == 0 and model._group_by_embeddings
+    [second], [expected_member] = model.ensemble.pool, at_once.ensemble.pool
+    assert second.name == expected_member.name == "quick with embeddings" and model.ensemble.members == [second]
+    for ours, theirs in zip(model._split, at_once._split):
+        np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_allclose(second.validation_probabilities, expected_member.validation_probabilities, atol=1e-5)
     expected = model.test(test)
-    assert expected.shape == (len(test), CLASSES)
+    np.testing.assert_allclose(expected, at_once.test(test), atol=1e-5)
     model.save(tmp_path / "saved")
     restored = Model.load(tmp_path / "saved")
-    assert [m.state.embedded for m in restored.ensemble.members] == [m.state.embedded for m in model.ensemble.members]
+    assert [m.state.embedded for m in restored.ensemble.members] == [True]
     np.testing.assert_allclose(restored.test(list(test)), expected, atol=1e-5)
 
 

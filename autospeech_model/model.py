@@ -8,10 +8,11 @@ First train call: features of (at most ``quick_max_clips`` of) the training clip
 (pseudo-groups from clustering the clips' descriptors, so one voice or recording stays on one side), and the
 quick model — logistic regression on descriptors — which is validated and returned at once: the first prediction
 comes in about a second. The descriptors include the pretrained CNN's embeddings only when those of these clips
-and the test clips fit in ``first_prediction_seconds``; else the next call embeds the clips, splits them again
-by pseudo-groups of their embeddings (the split the first call would have made) and starts the ensemble anew with
-a quick model with embeddings. The clips left for later join the training set in a later call, and the quick
-model is fitted again on all of them (with embeddings when every clip has them).
+and the test clips fit in ``first_prediction_seconds``; else the next call embeds the clips and adds a quick
+model with embeddings — when no clips were left for later, after splitting them again by pseudo-groups of their
+embeddings (the split the first call would have made), in an ensemble started anew. The clips left for later
+join the training set in a later call, and the quick model is fitted again on all of them (with embeddings when
+every clip has them).
 Later calls run Kon's fine-tuning rounds (5 augmented epochs, or less when a round would take more than
 ``round_fraction`` of the remaining budget), each validated; a candidate joins the top-k pool and the call
 returns only when the ensemble's validation score beats the one last returned, so predictions never go
@@ -232,7 +233,9 @@ class Model:
             images = self._described.pop("images")
             self._described["embeddings"], grouping_input = self._timed("embeddings", len(images),
                                                                        self.embedder.embed, images)
-            self._split_validation(images, grouping_input, True)
+            if not len(self._pending):  # else assigning the clips still to join to these groups would need
+                # their embeddings too (on 9,500 clips, minutes): the split stays on the statistics
+                self._split_validation(images, grouping_input, True)
             if self._fit_quick(embedded=True):
                 self._finish_call(end)
                 return

@@ -266,6 +266,20 @@ def test_when_embeddings_would_delay_the_first_prediction_the_next_call_catches_
     np.testing.assert_allclose(restored.test(list(test)), expected, atol=1e-5)
 
 
+def test_with_clips_left_for_later_the_late_embeddings_keep_the_statistics_split(pretrained, data):
+    """When clips wait for later, embedding them all to place them in embedding pseudo-groups would cost more
+    than their features: the second call's quick model with embeddings joins the pool on the first split."""
+    train, labels, test = data
+    model = Model(metadata(), small_config(pretrained, quick_max_clips=12, first_prediction_seconds=0.0))
+    model.train((train, labels), remaining_time_budget=600)
+    model.test(test, remaining_time_budget=590)
+    validation_before, first = model._validation_set[0].copy(), model.ensemble.pool[0]
+    model.train((train, labels), remaining_time_budget=580)
+    assert not model._group_by_embeddings
+    np.testing.assert_array_equal(model._validation_set[0], validation_before)
+    assert {first.name, "quick with embeddings"} <= {member.name for member in model.ensemble.pools["quick"]}
+
+
 def test_a_large_test_set_keeps_the_quick_model_on_statistics(pretrained, data):
     """Embedding a million test clips fits neither the first prediction's time nor a round: the quick model
     keeps the statistics alone, and the second call goes on to the CNN."""

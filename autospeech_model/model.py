@@ -7,12 +7,13 @@ predict functions on dummy input, so the first train call computes at once.
 First train call: features of (at most ``quick_max_clips`` of) the training clips, the validation split
 (pseudo-groups from clustering the clips' descriptors, so one voice or recording stays on one side), and the
 quick model — logistic regression on descriptors — which is validated and returned at once: the first prediction
-comes in about a second. The descriptors include the pretrained CNN's embeddings only when those of these clips
-and the test clips fit in ``first_prediction_seconds``; else the next call embeds the clips and adds a quick
-model with embeddings — when no clips were left for later, after splitting them again by pseudo-groups of their
-embeddings (the split the first call would have made), in an ensemble started anew. The clips left for later
-join the training set in a later call, and the quick model is fitted again on all of them (with embeddings when
-every clip has them).
+comes in about a second. Its descriptors are the log-mel statistics, with the pretrained CNN's embeddings when
+those validate better (:meth:`Model._fit_quick`). The embeddings are computed in this call only when those of
+these clips and of the test clips fit in ``first_prediction_seconds``; else the next call embeds the clips and
+fits the quick model again with that choice — when no clips were left for later, after splitting them again by
+pseudo-groups of their embeddings (the split the first call would have made), in an ensemble started anew; else
+with the embeddings, beside the first. The clips left for later join the training set in a later call, and the
+quick model is fitted again on all of them (the choice includes the embeddings when every clip has them).
 Later calls run Kon's fine-tuning rounds (5 augmented epochs, or less when a round would take more than
 ``round_fraction`` of the remaining budget), each validated; a candidate joins the top-k pool and the call
 returns only when the ensemble's validation score beats the one last returned, so predictions never go
@@ -35,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from autospeech_model.bootstrap import win_rate
 from autospeech_model.budget import BudgetRules, resolve_time_budget
 from autospeech_model.config import ModelConfig
 from autospeech_model.descriptors import Embedder, statistics
@@ -226,17 +228,19 @@ class Model:
         end = start + remaining
         if self._train_set is None:
             self._prepare(dataset)
-            if self._fit_quick(embedded="embeddings" in self._described):
+            if self._fit_quick(self._descriptor_choices()):
                 self._finish_call(end)
                 return
         elif self._embedded_quick_due(end):
             images = self._described.pop("images")
             self._described["embeddings"], grouping_input = self._timed("embeddings", len(images),
                                                                        self.embedder.embed, images)
+            choices = (True,)  # beside the first quick model, on statistics, in the pool
             if not len(self._pending):  # else assigning the clips still to join to these groups would need
                 # their embeddings too (on 9,500 clips, minutes): the split stays on the statistics
                 self._split_validation(images, grouping_input, True)
-            if self._fit_quick(embedded=True):
+                choices = self._descriptor_choices()  # a new split and ensemble: the better one starts it
+            if self._fit_quick(choices):
                 self._finish_call(end)
                 return
         while True:
@@ -413,33 +417,46 @@ class Model:
         """The clips' descriptor statistics, in inference-sized batches."""
         return statistics(features, self.config.predict_batch_size)
 
-    def _fit_quick(self, embedded: bool, suffix: str = "") -> bool:
-        """Fit a quick model on the described clips' statistics (and ``embedded``: their embeddings) of the
-        training part and validate it, then refit it on the training and validation clips for its test predictions
-        (a linear fit takes a fraction of a second); True when the returned ensemble changed (the call then
-        returns)."""
+    def _descriptor_choices(self) -> tuple[bool, ...]:
+        """The quick model's descriptor sets to choose from (True: with the embeddings), richer first: with and
+        without the embeddings when the described clips have them, else the statistics alone."""
+        return (True, False) if "embeddings" in self._described else (False,)
+
+    def _fit_quick(self, choices: tuple[bool, ...], suffix: str = "") -> bool:
+        """Fit a quick model on the described clips' descriptors of the training part for each of ``choices``
+        (True: statistics and embeddings, False: statistics alone) and validate it; the first is kept unless a
+        later one scores higher on at least ``quick_choice_confidence`` of paired bootstrap resamples of the
+        validation clips. The kept one is refitted on the training and validation clips for its test predictions
+        (a linear fit takes a fraction of a second) and joins the ensemble. True when the returned ensemble
+        changed (the call then returns)."""
         if not self.config.quick_model:
             return False
-        descriptors, labels = self._descriptors(self._described, embedded), self._described["labels"]
+        labels = self._described["labels"]
         train_index, validation_index = self._split
         if len(np.unique(labels[train_index].argmax(axis=1))) < 2:
             return False
-        quick = QuickClassifier(self.class_num, self.config.quick_regularization, self.config.quick_max_iter)
-        quick.fit(descriptors[train_index], labels[train_index])
-        probabilities = quick.predict_proba(descriptors[validation_index])
-        score = validation_score(labels[validation_index], probabilities) if len(probabilities) else None
-        name = ("quick with embeddings" if embedded else "quick") + suffix
-        logger.info("%s: validation 2*AUC-1 %s", name, score)
+        validation_labels, kept = labels[validation_index], None
+        for embedded in choices:
+            descriptors = self._descriptors(self._described, embedded)
+            quick = QuickClassifier(self.class_num, self.config.quick_regularization, self.config.quick_max_iter)
+            quick.fit(descriptors[train_index], labels[train_index])
+            probabilities = quick.predict_proba(descriptors[validation_index])
+            score = validation_score(validation_labels, probabilities) if len(probabilities) else None
+            name = ("quick with embeddings" if embedded else "quick") + suffix
+            logger.info("%s: validation 2*AUC-1 %s", name, score)
+            if kept is None or (None not in (score, kept[1]) and score > kept[1] and win_rate(
+                    validation_labels, probabilities, kept[2], self.config.bootstrap_resamples,
+                    derive_seed(self.config.seed, BOOTSTRAP_STREAM)) >= self.config.quick_choice_confidence):
+                kept = (name, score, probabilities, embedded, descriptors, quick)
+        name, score, probabilities, embedded, descriptors, quick = kept
         state = QuickState(quick.fit(descriptors, labels), embedded)
         return self.ensemble.add(Member(name, score, probabilities, state, QUICK))
 
     def _fit_quick_on_all_clips(self) -> bool:
-        """Once the clips the first call left have joined, the quick model again on every training clip (with
-        the embeddings when every clip has them: on the sample datasets' full training sets, test 2·AUC − 1 of
-        statistics alone → with embeddings: data01 0.988 → 0.997, data04 0.655 → 0.834, data05 0.944 → 0.977,
-        data02 0.259 → 0.257, data03 0.503 → 0.477, so the statistics alone no longer join the pool, where they
-        would be averaged in); True when the returned ensemble changed."""
-        return self._fit_quick("embeddings" in self._described, f", {len(self._split[0])} clips")
+        """Once the clips the first call left have joined, the quick model again on every training clip (with or
+        without the embeddings when every clip has them: see :meth:`_fit_quick`); True when the
+        returned ensemble changed."""
+        return self._fit_quick(self._descriptor_choices(), f", {len(self._split[0])} clips")
 
     def _validate_round(self) -> bool:
         """Validate the CNN after a round; True when the ensemble improved (the call then returns)."""

@@ -30,7 +30,7 @@ def write_random_pretrained(path: Path, class_num: int = PRETRAINED_CLASSES, see
 
 def small_config(pretrained: Path | None, **changes) -> ModelConfig:
     """The default recipe with a given pretrained file and fewer test-time passes (faster tests); the first quick
-    model uses the embeddings whatever the machine's speed, unless ``first_prediction_seconds`` is given."""
+    model may use the embeddings whatever the machine's speed, unless ``first_prediction_seconds`` is given."""
     settings = {"tta_passes": 2, "first_prediction_seconds": float("inf"), **changes}
     return ModelConfig(pretrained_weights=None if pretrained is None else str(pretrained), **settings)
 

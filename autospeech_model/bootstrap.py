@@ -48,3 +48,15 @@ def win_rate(labels: np.ndarray, candidate: np.ndarray, reference: np.ndarray, r
     difference = resampled_scores(labels, candidate, weights) - resampled_scores(labels, reference, weights)
     scored = ~np.isnan(difference)
     return float((difference[scored] > 0).mean()) if scored.any() else 0.0
+
+
+def surely_higher(labels: np.ndarray, candidate: np.ndarray, candidate_score: float | None, reference: np.ndarray,
+                  reference_score: float | None, confidence: float, resamples: int, seed: int) -> bool:
+    """Whether ``candidate`` scores higher than ``reference`` and does so on at least ``confidence`` of the
+    paired resamples (:func:`win_rate`; any higher score when ``confidence`` is 0); a known score beats an
+    unknown (None) one."""
+    if candidate_score is None or reference_score is None:
+        return candidate_score is not None
+    if candidate_score <= reference_score:
+        return False
+    return not confidence or win_rate(labels, candidate, reference, resamples, seed) >= confidence

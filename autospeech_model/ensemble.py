@@ -40,7 +40,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from autospeech_model.bootstrap import win_rate
+from autospeech_model.bootstrap import surely_higher
 from autospeech_model.training import validation_score
 
 MIN_WEIGHT = 1e-3  # ours: weight of a member whose validation score is ≤ 0 (it still counts, barely)
@@ -159,13 +159,9 @@ class Ensemble:
     def wins(self, candidate: Scored, incumbent: Scored) -> bool:
         """Whether ``candidate`` scores higher than ``incumbent`` on at least ``confidence`` of the paired
         bootstrap resamples of the validation clips (any higher score when ``confidence`` is 0)."""
-        if candidate.score is None or incumbent.score is None:
-            return candidate.score is not None
-        if candidate.score <= incumbent.score:
-            return False
-        return not self.confidence or win_rate(self.validation_labels, candidate.probabilities,
-                                               incumbent.probabilities, self.resamples,
-                                               self.seed + self.candidates) >= self.confidence
+        return surely_higher(self.validation_labels, candidate.probabilities, candidate.score,
+                             incumbent.probabilities, incumbent.score, self.confidence, self.resamples,
+                             self.seed + self.candidates)
 
     def join(self, member: Member, like: Member) -> None:
         """Add ``member`` (not validated, e.g. a refit) to the returned ensemble with the weight of ``like``,

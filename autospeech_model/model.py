@@ -5,15 +5,16 @@ Construction (not charged by the platform: the kit gives ``import model`` and ``
 predict functions on dummy input, so the first train call computes at once.
 
 First train call: features of (at most ``quick_max_clips`` of) the training clips, the validation split
-(pseudo-groups from clustering the clips' descriptors, so one voice or recording stays on one side), and the
-quick model — logistic regression on descriptors — which is validated and returned at once: the first prediction
-comes in about a second. Its descriptors are the log-mel statistics, with the pretrained CNN's embeddings when
-those validate better (:meth:`Model._fit_quick`). The embeddings are computed in this call only when those of
-these clips and of the test clips fit in ``first_prediction_seconds``; else the next call embeds the clips and
-fits the quick model again with that choice — when no clips were left for later, after splitting them again by
-pseudo-groups of their embeddings (the split the first call would have made), in an ensemble started anew; else
-with the embeddings, beside the first. The clips left for later join the training set in a later call, and the
-quick model is fitted again on all of them (the choice includes the embeddings when every clip has them).
+(pseudo-groups from clustering the clips' descriptors, so one voice or recording stays on one side), and the quick
+model — logistic regression on descriptors — which is validated and returned at once: the first prediction comes in
+about a second. Its descriptors are the log-mel statistics and the pretrained CNN's embeddings, unless the
+statistics alone validate surely better (``quick_choice_confidence``, :meth:`Model._fit_quick`). The embeddings are
+computed in this call only when those of these clips and of the test clips fit in ``first_prediction_seconds``; else
+the next call embeds the clips and fits the quick model again with that choice — when no clips were left for later,
+after splitting them again by pseudo-groups of their embeddings (the split the first call would have made), in an
+ensemble started anew; else with the embeddings, beside the first. The clips left for later join the training set in
+a later call, and the quick model is fitted again on all of them (the choice includes the embeddings when every clip
+has them).
 Later calls run Kon's fine-tuning rounds (5 augmented epochs, or less when a round would take more than
 ``round_fraction`` of the remaining budget), each validated; a candidate joins the top-k pool and the call
 returns only when the ensemble's validation score beats the one last returned, so predictions never go
@@ -36,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autospeech_model.bootstrap import win_rate
+from autospeech_model.bootstrap import surely_higher
 from autospeech_model.budget import BudgetRules, resolve_time_budget
 from autospeech_model.config import ModelConfig
 from autospeech_model.descriptors import Embedder, statistics
@@ -444,13 +445,14 @@ class Model:
             score = validation_score(validation_labels, probabilities) if len(probabilities) else None
             name = ("quick with embeddings" if embedded else "quick") + suffix
             logger.info("%s: validation 2*AUC-1 %s", name, score)
-            if kept is None or (None not in (score, kept[1]) and score > kept[1] and win_rate(
-                    validation_labels, probabilities, kept[2], self.config.bootstrap_resamples,
-                    derive_seed(self.config.seed, BOOTSTRAP_STREAM)) >= self.config.quick_choice_confidence):
-                kept = (name, score, probabilities, embedded, descriptors, quick)
-        name, score, probabilities, embedded, descriptors, quick = kept
-        state = QuickState(quick.fit(descriptors, labels), embedded)
-        return self.ensemble.add(Member(name, score, probabilities, state, QUICK))
+            if kept is None or surely_higher(validation_labels, probabilities, score, kept.validation_probabilities,
+                                             kept.score, self.config.quick_choice_confidence,
+                                             self.config.bootstrap_resamples,
+                                             derive_seed(self.config.seed, BOOTSTRAP_STREAM)):
+                kept = Member(name, score, probabilities, QuickState(quick, embedded), QUICK)
+                kept_descriptors = descriptors
+        kept.state.classifier.fit(kept_descriptors, labels)  # refitted in place on all the described clips
+        return self.ensemble.add(kept)
 
     def _fit_quick_on_all_clips(self) -> bool:
         """Once the clips the first call left have joined, the quick model again on every training clip (with or

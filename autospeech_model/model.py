@@ -456,8 +456,8 @@ class Model:
 
     def _fit_quick_on_all_clips(self) -> bool:
         """Once the clips the first call left have joined, the quick model again on every training clip (with or
-        without the embeddings when every clip has them: see :meth:`_fit_quick`); True when the
-        returned ensemble changed."""
+        without the embeddings when every clip has them: see :meth:`_fit_quick`); True when the returned ensemble
+        changed."""
         return self._fit_quick(self._descriptor_choices(), f", {len(self._split[0])} clips")
 
     def _validate_round(self) -> bool:

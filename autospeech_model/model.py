@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from autospeech_model.bootstrap import surely_higher
 from autospeech_model.budget import BudgetRules, resolve_time_budget
@@ -128,27 +129,29 @@ class Model:
 
     def train(self, dataset: tuple[list, np.ndarray], remaining_time_budget: float | None = None) -> None:
         """Train until the ensemble's validation score improves, the budget rule ends training, or time is up."""
-        start = self.clock()
-        try:
-            self._train(dataset, remaining_time_budget, start)
-            if self.done_training:
-                self._ensure_a_member()
-        finally:
-            self._spent += self.clock() - start
+        with threadpool_limits(self.config.numeric_threads):
+            start = self.clock()
+            try:
+                self._train(dataset, remaining_time_budget, start)
+                if self.done_training:
+                    self._ensure_a_member()
+            finally:
+                self._spent += self.clock() - start
 
     def test(self, x_list: list, remaining_time_budget: float | None = None) -> np.ndarray:
         """Scores (len(x_list), class_num): the ensemble's validation-weighted average."""
-        start = self.clock()
-        try:
-            if not self.fitted:
-                raise RuntimeError("test() called before train() or load(): the model has no classifier yet")
-            end = None if remaining_time_budget is None else start + float(remaining_time_budget)
-            self._use_test_clips(x_list)
-            probabilities = [self._test_probabilities(member, end) for member in self.ensemble.members]
-            return weighted_average(self.ensemble.weights, probabilities).astype(np.float32)
-        finally:
-            self._last_test_seconds = self.clock() - start
-            self._spent += self._last_test_seconds
+        with threadpool_limits(self.config.numeric_threads):
+            start = self.clock()
+            try:
+                if not self.fitted:
+                    raise RuntimeError("test() called before train() or load(): the model has no classifier yet")
+                end = None if remaining_time_budget is None else start + float(remaining_time_budget)
+                self._use_test_clips(x_list)
+                probabilities = [self._test_probabilities(member, end) for member in self.ensemble.members]
+                return weighted_average(self.ensemble.weights, probabilities).astype(np.float32)
+            finally:
+                self._last_test_seconds = self.clock() - start
+                self._spent += self._last_test_seconds
 
     # --- reuse after training -----------------------------------------------------------------------------
 

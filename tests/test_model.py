@@ -3,9 +3,12 @@ save/load (the harness run: test_model_ingestion.py)."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from conftest import real_clips_by_class
+from threadpoolctl import threadpool_info
 
 from autospeech_model.bootstrap import win_rate
 from autospeech_model.config import ModelConfig
@@ -85,6 +88,28 @@ def test_construction_warms_up_without_changing_the_weights(pretrained):
     for warmed, expected in zip(model.classifier.network_.get_weights(), fresh.get_weights()):
         np.testing.assert_array_equal(warmed, expected)
     assert int(model.classifier.network_.optimizer.iterations) == 0 and model.classifier.rounds_ == 0
+
+
+def pool_threads() -> list[int]:
+    """Threads of each BLAS and OpenMP pool the process has loaded (e.g. scikit-learn's and numpy's)."""
+    return [pool["num_threads"] for pool in threadpool_info()]
+
+
+def test_numeric_libraries_use_the_configured_threads_inside_the_calls_only(pretrained, data):
+    train, labels, test = data
+    seen = []
+
+    def clock() -> float:  # the model reads its clock throughout both calls
+        seen.append(pool_threads())
+        return time.monotonic()
+
+    before = pool_threads()
+    model = Model(metadata(), small_config(pretrained, numeric_threads=1), clock=clock)
+    seen.clear()  # construction is not a charged call
+    model.train((train, labels), remaining_time_budget=600)
+    model.test(test, remaining_time_budget=590)
+    assert seen and all(threads == [1] * len(before) for threads in seen)
+    assert pool_threads() == before  # the host process's settings are given back
 
 
 def test_the_first_call_returns_the_quick_model_before_any_cnn_round(trained, data):

@@ -10,11 +10,12 @@ model — logistic regression on descriptors — which is validated and returned
 about a second. Its descriptors are the log-mel statistics and the pretrained CNN's embeddings, unless the
 statistics alone validate surely better (``quick_choice_confidence``, :meth:`Model._fit_quick`). The embeddings are
 computed in this call only when those of these clips and of the test clips fit in ``first_prediction_seconds``; else
-the next call embeds the clips and fits the quick model again with that choice — when no clips were left for later,
-after splitting them again by pseudo-groups of their embeddings (the split the first call would have made), in an
-ensemble started anew; else with the embeddings, beside the first. The clips left for later join the training set in
-a later call, and the quick model is fitted again on all of them (the choice includes the embeddings when every clip
-has them).
+when no clips were left for later, the next call embeds the clips, splits them again by pseudo-groups of their
+embeddings (the split the first call would have made) and fits the quick model again with that choice, in an
+ensemble started anew. The clips left for later (the first call prepares a subsample sized by ``quick_max_clips``
+and ``first_prediction_seconds``) join in the next call: to the training set, or to the validation set when their
+nearest pseudo-group is held out, which starts a new ensemble on the grown validation set; the quick model is fitted
+again on all of them (the choice includes the embeddings when every clip has them).
 Later calls run Kon's fine-tuning rounds (5 augmented epochs, or less when a round would take more than
 ``round_fraction`` of the remaining budget), each validated; a candidate joins the top-k pool and the call
 returns only when the ensemble's validation score beats the one last returned, so predictions never go
@@ -239,12 +240,8 @@ class Model:
             images = self._described.pop("images")
             self._described["embeddings"], grouping_input = self._timed("embeddings", len(images),
                                                                        self.embedder.embed, images)
-            choices = (True,)  # beside the first quick model, on statistics, in the pool
-            if not len(self._pending):  # else assigning the clips still to join to these groups would need
-                # their embeddings too (on 9,500 clips, minutes): the split stays on the statistics
-                self._split_validation(images, grouping_input, True)
-                choices = self._descriptor_choices()  # a new split and ensemble: the better one starts it
-            if self._fit_quick(choices):
+            self._split_validation(images, grouping_input, True)  # a new split and ensemble
+            if self._fit_quick(self._descriptor_choices()):
                 self._finish_call(end)
                 return
         while True:
@@ -332,8 +329,10 @@ class Model:
                                                                        self.embedder.embed, features)
         else:
             grouping_input = self._described["statistics"]
-            if self.embedder is not None and self.config.quick_model:
+            if self.embedder is not None and self.config.quick_model and not len(self._pending):
                 self._described["images"] = features  # embedded in the next call, for the second quick model
+                # (with clips left for later, the next call adds those instead: embedding them all to place
+                # them in groups of embeddings would cost more than their features, on 9,500 clips minutes)
         logger.info("features of %d clips: %.4f s/clip%s; %d clips later", len(first),
                     self._seconds_per_clip["features"], ", with embeddings" if embed else "", len(self._pending))
         self._split_validation(features, grouping_input, embed)
@@ -354,11 +353,15 @@ class Model:
         self._train_set = (features[train_index], labels[train_index])
         self._validation_set = (features[validation_index], labels[validation_index])
         self._split = (train_index, validation_index)
-        self.ensemble = Ensemble(self.config.ensemble_size, labels[validation_index],
-                                 self.config.improvement_confidence, self.config.bootstrap_resamples,
-                                 derive_seed(self.config.seed, BOOTSTRAP_STREAM), self.config.prefer_blend)
+        self._start_ensemble()
         logger.info("%d train, %d validation clips (%s split%s)", len(train_index), len(validation_index),
                     "pseudo-group" if groups else "clip-level", ", by embeddings" if by_embeddings else "")
+
+    def _start_ensemble(self) -> None:
+        """A new, empty ensemble validated on the current validation clips."""
+        self.ensemble = Ensemble(self.config.ensemble_size, self._validation_set[1],
+                                 self.config.improvement_confidence, self.config.bootstrap_resamples,
+                                 derive_seed(self.config.seed, BOOTSTRAP_STREAM), self.config.prefer_blend)
 
     def _embeddings_fit(self, clips: int) -> bool:
         """Whether features and embeddings of the first call's ``clips`` and of the test clips (metadata's
@@ -383,16 +386,26 @@ class Model:
         return False
 
     def _first_clips(self, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Indices of the clips prepared at once (a stratified subsample of ``quick_max_clips`` at most) and
-        of the rest, shuffled."""
-        if len(labels) <= self.config.quick_max_clips:
+        """Indices of the clips prepared at once (a stratified subsample of :meth:`_first_call_clips`) and of
+        the rest, shuffled."""
+        limit = self._first_call_clips(len(labels))
+        if len(labels) <= limit:
             return np.arange(len(labels)), np.zeros(0, dtype=int)
-        later, first = validation_split(labels, self.config.quick_max_clips / len(labels), self.config.seed)
+        later, first = validation_split(labels, limit / len(labels), self.config.seed)
         return first, np.random.default_rng(self.config.seed).permutation(later)  # a cut keeps every class
 
+    def _first_call_clips(self, clips: int) -> int:
+        """How many of ``clips`` training clips the first call describes: as many as fit, with the test clips
+        (metadata's ``test_num``, else as many), in ``first_prediction_seconds`` of features (per-clip time
+        measured at construction), within [``quick_min_clips``, ``quick_max_clips``]."""
+        test_clips = int(self.metadata.get("test_num", clips))
+        affordable = self.config.first_prediction_seconds / max(self._seconds_per_clip["features"], 1e-9)
+        return int(min(self.config.quick_max_clips, max(self.config.quick_min_clips, affordable - test_clips)))
+
     def _extend(self, deadline: float) -> None:
-        """Add the clips :meth:`_prepare` left to the training set, as many as fit before ``deadline``; a clip
-        whose nearest pseudo-group is held out is left out (its voice or recording is in validation)."""
+        """Add the clips :meth:`_prepare` left, as many as fit before ``deadline``: to the training set, or to
+        the validation set when their nearest pseudo-group is held out (their voice or recording is there). A
+        grown validation set starts a new ensemble (the quick models so far were validated on fewer clips)."""
         pending, self._pending = self._pending, np.zeros(0, dtype=int)
         per_clip = self._seconds_per_clip["features"] + self._group_by_embeddings * self._seconds_per_clip[
             "embeddings"]
@@ -405,17 +418,21 @@ class Model:
             described["embeddings"], grouping_input = self.embedder.embed(features)
         else:
             grouping_input = described["statistics"]
-        keep = np.ones(len(pending), dtype=bool)
+        train = np.ones(len(pending), dtype=bool)
         if self._grouping is not None and len(pending):
-            keep = ~np.isin(self._grouping.assign(grouping_input), list(self._validation_clusters))
-        self._train_set = (appended(self._train_set[0], features, keep),
-                           appended(self._train_set[1], labels[pending], keep))
-        rows = len(self._described["labels"]) + np.arange(keep.sum())
-        self._split = (np.concatenate([self._split[0], rows]), self._split[1])
-        self._described = {key: appended(self._described[key], described[key], keep)
+            train = ~np.isin(self._grouping.assign(grouping_input), list(self._validation_clusters))
+        self._train_set = tuple(appended(old, new, train) for old, new in zip(self._train_set,
+                                                                              (features, labels[pending])))
+        self._validation_set = tuple(appended(old, new, ~train) for old, new in zip(self._validation_set,
+                                                                                   (features, labels[pending])))
+        rows = len(self._described["labels"]) + np.arange(len(pending))
+        self._split = (np.concatenate([self._split[0], rows[train]]), np.concatenate([self._split[1], rows[~train]]))
+        self._described = {key: appended(self._described[key], described[key], np.ones(len(pending), dtype=bool))
                            for key in self._described if key in described}  # embeddings only if on every row
-        logger.info("added %d more training clips (%d left out: nearest to a validation group)", keep.sum(),
-                    len(keep) - keep.sum())
+        if not train.all():
+            self._start_ensemble()
+        logger.info("added %d training and %d validation clips (nearest to a validation group)", train.sum(),
+                    len(train) - train.sum())
 
     def _statistics(self, features: np.ndarray) -> np.ndarray:
         """The clips' descriptor statistics, in inference-sized batches."""

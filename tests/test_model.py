@@ -204,8 +204,8 @@ def test_bad_calls_raise_clear_errors(pretrained, data, tmp_path):
 
 def test_a_large_training_set_is_prepared_in_two_steps(pretrained, data):
     """The first call prepares a stratified subsample (its quick model gives the first prediction); the next
-    adds the other clips to training, except those nearest to a held-out pseudo-group, and fits the quick model
-    again on all of them."""
+    adds the other clips, those nearest to a held-out pseudo-group to validation, starts a new ensemble on the
+    grown validation set and fits the quick model again on all the training clips."""
     train, labels, test = data
     model = Model(metadata(), small_config(pretrained, quick_max_clips=12))
     model.train((train, labels), remaining_time_budget=600)
@@ -215,11 +215,29 @@ def test_a_large_training_set_is_prepared_in_two_steps(pretrained, data):
     validation_before = model._validation_set[0].copy()
     model.train((train, labels), remaining_time_budget=590)
     assert len(model._pending) == 0
-    trained_on = len(model._train_set[0])
-    assert 12 - len(validation_before) < trained_on <= len(train) - len(validation_before)
-    np.testing.assert_array_equal(model._validation_set[0], validation_before)  # validation never changes
-    first, again = sorted(member.name for member in model.ensemble.pools["quick"])
-    assert first in {"quick", "quick with embeddings"} and again.endswith(f", {trained_on} clips")
+    trained_on, validated_on = len(model._train_set[0]), len(model._validation_set[0])
+    assert trained_on + validated_on == len(train)  # no clip left out
+    assert validated_on > len(validation_before)
+    np.testing.assert_array_equal(model._validation_set[0][:len(validation_before)], validation_before)
+    np.testing.assert_array_equal(model._described["labels"][model._split[1]], model._validation_set[1])
+    assert len(model.ensemble.validation_labels) == validated_on
+    assert [member.name for member in model.ensemble.pool] == [
+        f"quick with embeddings, {trained_on} clips"]  # the new ensemble's first member
+
+
+@pytest.mark.parametrize("test_num, prepared", [(4, 12), (100, 6), (None, 18)])
+def test_the_first_call_prepares_the_clips_whose_features_fit_the_first_predictions_time(
+        pretrained, data, test_num, prepared):
+    """At 0.125 s a clip, 2 s leave 16 clips' features: 4 test clips and 12 training clips; with 100 test clips
+    the floor (6), with no time limit the cap (18)."""
+    train, labels, _ = data
+    seconds = 2.0 if test_num else float("inf")
+    model = Model(metadata(test_num=test_num or 4), small_config(
+        pretrained, quick_min_clips=6, quick_max_clips=18, first_prediction_seconds=seconds))
+    model._seconds_per_clip["features"] = 0.125
+    model.train((train, labels), remaining_time_budget=600)
+    assert len(model._train_set[0]) + len(model._validation_set[0]) == prepared
+    assert len(model._pending) == len(train) - prepared
 
 
 def test_without_time_for_any_model_the_class_frequencies_are_predicted(pretrained, data, tmp_path):
@@ -323,18 +341,19 @@ def test_the_quick_model_drops_the_embeddings_only_when_the_statistics_validate_
     assert added.name == ("quick with embeddings" if embedded else "quick")
 
 
-def test_with_clips_left_for_later_the_late_embeddings_keep_the_statistics_split(pretrained, data):
+def test_with_clips_left_for_later_the_next_call_adds_them_instead_of_late_embeddings(pretrained, data):
     """When clips wait for later, embedding them all to place them in embedding pseudo-groups would cost more
-    than their features: the second call's quick model with embeddings joins the pool on the first split."""
+    than their features: the next call adds them on the statistics' split, and the quick model stays on
+    statistics."""
     train, labels, test = data
     model = Model(metadata(), small_config(pretrained, quick_max_clips=12, first_prediction_seconds=0.0))
     model.train((train, labels), remaining_time_budget=600)
+    assert "images" not in model._described and "embeddings" not in model._described
     model.test(test, remaining_time_budget=590)
-    validation_before, first = model._validation_set[0].copy(), model.ensemble.pool[0]
     model.train((train, labels), remaining_time_budget=580)
-    assert not model._group_by_embeddings
-    np.testing.assert_array_equal(model._validation_set[0], validation_before)
-    assert {first.name, "quick with embeddings"} <= {member.name for member in model.ensemble.pools["quick"]}
+    assert not model._group_by_embeddings and len(model._pending) == 0
+    assert "embeddings" not in model._described and set(model.ensemble.pools) == {"quick"}
+    assert all(not member.state.embedded for member in model.ensemble.pool)
 
 
 def test_a_large_test_set_keeps_the_quick_model_on_statistics(pretrained, data):

@@ -403,14 +403,15 @@ class Model:
         return int(min(self.config.quick_max_clips, max(self.config.quick_min_clips, affordable - test_clips)))
 
     def _extend(self, deadline: float) -> None:
-        """Add the clips :meth:`_prepare` left, as many as fit before ``deadline``: to the training set, or to
-        the validation set when their nearest pseudo-group is held out (their voice or recording is there). A
-        grown validation set starts a new ensemble (the quick models so far were validated on fewer clips)."""
-        pending, self._pending = self._pending, np.zeros(0, dtype=int)
+        """Add the clips :meth:`_prepare` left, as many as fit before ``deadline`` (at least a batch; the
+        others wait for the next time): to the training set, or to the validation set when their nearest
+        pseudo-group is held out (their voice or recording is there). A grown validation set starts a new ensemble
+        (the quick models so far were validated on fewer clips)."""
         per_clip = self._seconds_per_clip["features"] + self._group_by_embeddings * self._seconds_per_clip[
             "embeddings"]
-        affordable = int(max(0.0, deadline - self.clock()) / max(per_clip, 1e-6))
-        pending = pending[:affordable]
+        affordable = max(self.config.feature_batch_size,
+                         int(max(0.0, deadline - self.clock()) / max(per_clip, 1e-6)))
+        pending, self._pending = self._pending[:affordable], self._pending[affordable:]
         x_list, labels = self._source
         features = extract_features(self.frontend, [x_list[i] for i in pending], self.config)
         described = {"statistics": self._statistics(features), "labels": labels[pending]}

@@ -341,6 +341,20 @@ def test_the_quick_model_drops_the_embeddings_only_when_the_statistics_validate_
     assert added.name == ("quick with embeddings" if embedded else "quick")
 
 
+def test_clips_that_do_not_fit_before_the_deadline_wait_for_the_next_extension(pretrained, data):
+    train, labels, _ = data
+    model = Model(metadata(), small_config(pretrained, quick_max_clips=12, feature_batch_size=4))
+    model.train((train, labels), remaining_time_budget=600)
+
+    def described() -> int:
+        return len(model._train_set[0]) + len(model._validation_set[0])
+
+    model._extend(deadline=model.clock())  # no time left: one batch, the others wait
+    assert described() == 16 and len(model._pending) == 8
+    model._extend(deadline=model.clock() + 600)
+    assert described() == len(train) and len(model._pending) == 0
+
+
 def test_with_clips_left_for_later_the_next_call_adds_them_instead_of_late_embeddings(pretrained, data):
     """When clips wait for later, embedding them all to place them in embedding pseudo-groups would cost more
     than their features: the next call adds them on the statistics' split, and the quick model stays on

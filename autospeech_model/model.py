@@ -368,7 +368,7 @@ class Model:
         ``test_num``, else as many) are estimated to take at most ``first_prediction_seconds``."""
         if self.embedder is None:
             return False
-        total = clips + int(self.metadata.get("test_num", clips))
+        total = clips + self._test_clips(clips)
         seconds = total * (self._seconds_per_clip["features"] + self._seconds_per_clip["embeddings"])
         logger.info("describing %d clips with embeddings: about %.2f s", total, seconds)
         return seconds <= self.config.first_prediction_seconds
@@ -378,7 +378,7 @@ class Model:
         call's clips and the test clips fits in a round (``round_fraction`` of the time left)."""
         if "images" not in self._described:
             return False
-        clips = len(self._described["labels"]) + int(self.metadata.get("test_num", len(self._described["labels"])))
+        clips = len(self._described["labels"]) + self._test_clips(len(self._described["labels"]))
         if clips * self._seconds_per_clip["embeddings"] <= self.config.round_fraction * (end - self.clock()):
             return True
         del self._described["images"]
@@ -398,9 +398,9 @@ class Model:
         """How many of ``clips`` training clips the first call describes: as many as fit, with the test clips
         (metadata's ``test_num``, else as many), in ``first_prediction_seconds`` of features (per-clip time
         measured at construction), within [``quick_min_clips``, ``quick_max_clips``]."""
-        test_clips = int(self.metadata.get("test_num", clips))
         affordable = self.config.first_prediction_seconds / max(self._seconds_per_clip["features"], 1e-9)
-        return int(min(self.config.quick_max_clips, max(self.config.quick_min_clips, affordable - test_clips)))
+        return int(min(self.config.quick_max_clips, max(self.config.quick_min_clips,
+                                                         affordable - self._test_clips(clips))))
 
     def _extend(self, deadline: float) -> None:
         """Add the clips :meth:`_prepare` left, as many as fit before ``deadline`` (at least a batch; the
@@ -422,10 +422,9 @@ class Model:
         train = np.ones(len(pending), dtype=bool)
         if self._grouping is not None and len(pending):
             train = ~np.isin(self._grouping.assign(grouping_input), list(self._validation_clusters))
-        self._train_set = tuple(appended(old, new, train) for old, new in zip(self._train_set,
-                                                                              (features, labels[pending])))
-        self._validation_set = tuple(appended(old, new, ~train) for old, new in zip(self._validation_set,
-                                                                                   (features, labels[pending])))
+        new = (features, labels[pending])
+        self._train_set = tuple(appended(old, rows, train) for old, rows in zip(self._train_set, new))
+        self._validation_set = tuple(appended(old, rows, ~train) for old, rows in zip(self._validation_set, new))
         rows = len(self._described["labels"]) + np.arange(len(pending))
         self._split = (np.concatenate([self._split[0], rows[train]]), np.concatenate([self._split[1], rows[~train]]))
         self._described = {key: appended(self._described[key], described[key], np.ones(len(pending), dtype=bool))
@@ -548,10 +547,14 @@ class Model:
     def _estimate_test_seconds(self) -> float:
         if self._last_test_seconds is not None and self._test_features is not None:
             return self._last_test_seconds
-        clips = int(self.metadata.get("test_num", len(self._train_set[0])))
+        clips = self._test_clips(len(self._train_set[0]))
         embedded = any(member.family == QUICK and member.state.embedded for member in self.ensemble.pool)
         per_clip = self._seconds_per_clip["features"] + embedded * self._seconds_per_clip["embeddings"]
         return clips * per_clip + self.config.tta_passes * self._estimate_pass_seconds(clips)
+
+    def _test_clips(self, default: int) -> int:
+        """The number of test clips: metadata's ``test_num``, else ``default``."""
+        return int(self.metadata.get("test_num", default))
 
     def _estimate_pass_seconds(self, clips: int) -> float:
         """One prediction pass of the CNN over ``clips`` clips (measured on the validation clips)."""

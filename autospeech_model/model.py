@@ -427,7 +427,7 @@ class Model:
         self._validation_set = tuple(appended(old, rows, ~train) for old, rows in zip(self._validation_set, new))
         rows = len(self._described["labels"]) + np.arange(len(pending))
         self._split = (np.concatenate([self._split[0], rows[train]]), np.concatenate([self._split[1], rows[~train]]))
-        self._described = {key: appended(self._described[key], described[key], np.ones(len(pending), dtype=bool))
+        self._described = {key: np.concatenate([self._described[key], described[key]])
                            for key in self._described if key in described}  # embeddings only if on every row
         if not train.all():
             self._start_ensemble()

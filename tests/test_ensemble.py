@@ -154,3 +154,27 @@ def test_without_prefer_blend_the_best_composition_on_validation_is_returned():
     assert [m.name for m in two_families(prefer_blend=False).members] == ["quick"]
     many = two_families(prefer_blend=False, labels=np.tile(LABELS, (20, 1)))
     assert [m.name for m in many.members] == ["cnn"]
+
+
+def test_a_blend_as_good_as_a_perfect_family_replaces_it_only_with_another_family_as_good():
+    # The returned quick model is right on every clip (unsure on the first): no blend can validate higher, but
+    # one as high takes the CNN in once the CNN's family alone validates as high, whatever the quick family's
+    # whole pool scores (a confident second quick model, wrong on the first clip, takes the pool to 0.5).
+    # A weak CNN does not join, although the blend with it stays perfect.
+    perfect = np.where(LABELS == 1, 0.4, 0.3)
+    perfect[0] = [0.34, 0.33, 0.33]
+    wrong_on_first = np.where(LABELS == 1, 0.8, 0.1)
+    wrong_on_first[0] = [0.0, 1.0, 0.0]
+    ensemble = Ensemble(size=2, validation_labels=LABELS, confidence=0.95)
+    for name, probabilities in (("quick", perfect), ("second quick", wrong_on_first)):
+        ensemble.add(Member(name, validation_score(LABELS, probabilities), probabilities, family="quick"))
+    assert [m.name for m in ensemble.members] == ["quick"] and ensemble.score == 1.0
+    assert ensemble.scored([ensemble.pools["quick"]]).score == 0.5
+    assert not ensemble.add(member("weak cnn", 0, family="cnn", right=slice(0, 3)))
+    assert [m.name for m in ensemble.members] == ["quick"]
+    assert ensemble.add(member("cnn", 6, seed=1, family="cnn"))
+    assert [m.name for m in ensemble.members] == ["quick", "second quick", "cnn", "weak cnn"]
+    assert ensemble.score == 1.0
+    # a CNN that does not enter the pool leaves the blend as it was: no new prediction for the same members
+    assert not ensemble.add(member("worse cnn", 0, seed=2, family="cnn", right=slice(0, 2)))
+    assert [m.name for m in ensemble.members] == ["quick", "second quick", "cnn", "weak cnn"]

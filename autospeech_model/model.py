@@ -286,9 +286,10 @@ class Model:
             self._end_training(end)
 
     def _end_training(self, end: float) -> None:
-        """Done; first, when configured and in time, fine-tune the best validated CNN member on the training and
-        validation clips together (``refit_epochs``, within ``refit_fraction`` of the time left and before the
-        next test call), and add it to the returned ensemble with the weight of the member it started from."""
+        """Done; first, when configured, in time and with a CNN in the returned ensemble, fine-tune the best
+        validated CNN (of the pool: a better round may not have lifted the blend's validation score) on the
+        training and validation clips together (``refit_epochs``, within ``refit_fraction`` of the time left and
+        before the next test call), and add it to the returned ensemble with the weight of its best CNN member."""
         self.done_training = True
         cnn = [member for member in self.ensemble.members if member.family == CNN]
         if not (self.config.refit_epochs and cnn and len(self._validation_set[0])):
@@ -298,13 +299,13 @@ class Model:
                                          self.config.refit_fraction).deadline
         if deadline <= now:
             return
-        best = max(cnn, key=lambda member: member.score)
+        best = max(self.ensemble.pools[CNN], key=lambda member: member.score)
         self.classifier.network_.set_weights(best.state)
         features, labels = (np.concatenate(parts) for parts in zip(self._train_set, self._validation_set))
         self.classifier.fit(features, labels, epochs=self.config.refit_epochs, deadline=deadline, clock=self.clock)
         refit = Member(f"{best.name} refit", best.score, best.validation_probabilities,
                        self.classifier.network_.get_weights(), CNN)
-        self.ensemble.join(refit, like=best)
+        self.ensemble.join(refit, like=max(cnn, key=lambda member: member.score))
         logger.info("refit %s on %d clips for %.1f s; it joins the ensemble", best.name, len(features),
                     self.clock() - now)
 

@@ -251,6 +251,38 @@ def test_without_time_for_any_model_the_class_frequencies_are_predicted(pretrain
     np.testing.assert_allclose(Model.load(tmp_path / "saved").test(test), expected)
 
 
+class RoundClock:
+    """A clock that moves ``seconds_per_round`` with each CNN round of ``model`` (set after construction)."""
+
+    def __init__(self, seconds_per_round: float):
+        self.seconds_per_round = seconds_per_round
+        self.model: Model | None = None
+
+    def __call__(self) -> float:
+        return 1000.0 + self.seconds_per_round * (self.model.classifier.rounds_ if self.model else 0)
+
+
+def test_the_refit_starts_from_the_pools_best_cnn_when_the_returned_one_is_weaker(pretrained, data):
+    """Round 2 validates best but does not lift the returned composition (round 1 alone); training ends after
+    it (2 s a round: 12 of 100 s left): the refit starts from round 2 and joins with round 1's weight."""
+    train, labels, test = data
+    clock = RoundClock(seconds_per_round=2.0)
+    model = clock.model = Model(metadata(time_budget=100), small_config(pretrained, quick_model=False),
+                                clock=clock)
+    model.train((train, labels), remaining_time_budget=100)
+    model.test(test, remaining_time_budget=99)
+    [first] = model.ensemble.members
+    first.score = -1.0  # round 2 will be the pool's best
+    model.ensemble.returned = model.ensemble.returned._replace(score=2.0)  # and will not replace round 1
+    model.train((train, labels), remaining_time_budget=14)
+    assert model.done_training and [m.name for m in model.ensemble.pools["cnn"]] == ["cnn round 2", "cnn round 1"]
+    second = model.ensemble.pools["cnn"][0]
+    assert [m.name for m in model.ensemble.members] == ["cnn round 1", "cnn round 2 refit"]
+    refit = model.ensemble.members[1]
+    assert refit.score == second.score and model.ensemble.weights == pytest.approx([0.5, 0.5])
+    assert any(not np.array_equal(a, b) for a, b in zip(refit.state, second.state))
+
+
 @pytest.mark.parametrize("refit_epochs", [5, 0])
 def test_when_training_ends_the_best_cnn_is_refit_on_all_clips(pretrained, data, tmp_path, refit_epochs):
     """The round that ends training is followed by ``refit_epochs`` epochs of the best CNN member on the training

@@ -7,8 +7,8 @@ predict functions on dummy input, so the first train call computes at once.
 First train call: features of (at most ``quick_max_clips`` of) the training clips, the validation split
 (pseudo-groups from clustering the clips' descriptors, so one voice or recording stays on one side), and the quick
 model — logistic regression on descriptors — which is validated and returned at once: the first prediction comes in
-about a second. Its descriptors are the log-mel statistics and the pretrained CNN's embeddings, unless the
-statistics alone validate surely better (``quick_choice_confidence``, :meth:`Model._fit_quick`). The embeddings are
+about a second. Its descriptors are the log-mel statistics, and the pretrained CNN's embeddings too when these
+validate surely better (``quick_choice_confidence``, :meth:`Model._fit_quick`). The embeddings are
 computed in this call only when those of these clips and of the test clips fit in ``first_prediction_seconds``; else
 when no clips were left for later, the next call embeds the clips, splits them again by pseudo-groups of their
 embeddings (the split the first call would have made) and fits the quick model again with that choice, in an
@@ -440,9 +440,9 @@ class Model:
         return statistics(features, self.config.predict_batch_size)
 
     def _descriptor_choices(self) -> tuple[bool, ...]:
-        """The quick model's descriptor sets to choose from (True: with the embeddings), richer first: with and
-        without the embeddings when the described clips have them, else the statistics alone."""
-        return (True, False) if "embeddings" in self._described else (False,)
+        """The quick model's descriptor sets to choose from (True: with the embeddings), simpler first: without
+        and with the embeddings when the described clips have them, else the statistics alone."""
+        return (False, True) if "embeddings" in self._described else (False,)
 
     def _fit_quick(self, choices: tuple[bool, ...], suffix: str = "") -> bool:
         """Fit a quick model on the described clips' descriptors of the training part for each of ``choices``

@@ -114,15 +114,15 @@ def test_numeric_libraries_use_the_configured_threads_inside_the_calls_only(pret
 
 def test_the_first_call_returns_the_quick_model_before_any_cnn_round(trained, data):
     model, first, first_members = trained
-    assert first_members == ["quick with embeddings"]
+    assert first_members in (["quick"], ["quick with embeddings"])
     assert first.shape == (CLASSES * TEST_PER_CLASS, CLASSES)
     np.testing.assert_allclose(first.sum(axis=1), 1, atol=1e-5)
 
 
 def test_the_second_call_runs_one_cnn_round_whose_model_joins_the_pool(trained, data):
-    model, first, _ = trained
+    model, first, first_members = trained
     assert model.classifier.rounds_ == 1 and int(model.classifier.network_.optimizer.iterations) > 0
-    assert {member.name for member in model.ensemble.pool} == {"quick with embeddings", "cnn round 1"}
+    assert {member.name for member in model.ensemble.pool} == {*first_members, "cnn round 1"}
     assert model.test(data[2]).shape == first.shape
 
 
@@ -221,8 +221,8 @@ def test_a_large_training_set_is_prepared_in_two_steps(pretrained, data):
     np.testing.assert_array_equal(model._validation_set[0][:len(validation_before)], validation_before)
     np.testing.assert_array_equal(model._described["labels"][model._split[1]], model._validation_set[1])
     assert len(model.ensemble.validation_labels) == validated_on
-    assert [member.name for member in model.ensemble.pool] == [
-        f"quick with embeddings, {trained_on} clips"]  # the new ensemble's first member
+    [member] = model.ensemble.pool  # the new ensemble's first member
+    assert member.name == ("quick with embeddings" if member.state.embedded else "quick") + f", {trained_on} clips"
 
 
 @pytest.mark.parametrize("test_num, prepared", [(4, 12), (100, 6), (None, 18)])
@@ -353,23 +353,23 @@ def validated_quick(model: Model, embedded: bool) -> np.ndarray:
     return quick.fit(descriptors[train_index], labels[train_index]).predict_proba(descriptors[validation_index])
 
 
-@pytest.mark.parametrize("confidence, embedded", [(0.8, False), (1.01, True)])
-def test_the_quick_model_drops_the_embeddings_only_when_the_statistics_validate_surely_better(
+@pytest.mark.parametrize("confidence, embedded", [(0.8, True), (1.01, False)])
+def test_the_quick_model_adds_the_embeddings_only_when_they_validate_surely_better(
         pretrained, data, confidence, embedded):
-    """Embeddings that mislead (the label on the training clips, another class on the validation clips): the
-    statistics alone score higher on nearly every bootstrap resample of the validation clips, which drops the
-    embeddings at the default confidence, not at one no win rate reaches."""
+    """Statistics of noise and embeddings that give the label away: with the embeddings the quick model scores
+    higher on nearly every bootstrap resample of the validation clips, which adds them at the default
+    confidence, not at one no win rate reaches."""
     train, labels, _ = data
     model = Model(metadata(), small_config(pretrained, quick_choice_confidence=confidence))
     model.train((train, labels), remaining_time_budget=600)
     [first] = model.ensemble.pool
     described_labels = model._described["labels"]
-    misleading = described_labels.copy()
-    misleading[model._split[1]] = np.roll(described_labels[model._split[1]], 1, axis=1)
-    model._described["embeddings"] = np.tile(misleading, (1, 300))  # outweighing the statistics' 384 values
+    model._described["statistics"] = np.random.default_rng(0).normal(
+        size=model._described["statistics"].shape).astype(np.float32)
+    model._described["embeddings"] = np.tile(described_labels, (1, 300))
     validation_labels = described_labels[model._split[1]]
-    statistics, noisy = validated_quick(model, False), validated_quick(model, True)
-    assert win_rate(validation_labels, statistics, noisy, 200, 0) >= 0.8
+    statistics, telling = validated_quick(model, False), validated_quick(model, True)
+    assert win_rate(validation_labels, telling, statistics, 200, 0) >= 0.8
     model._fit_quick(model._descriptor_choices())
     [added] = [member for member in model.ensemble.pool if member is not first]
     assert added.state.embedded is embedded

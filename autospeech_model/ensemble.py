@@ -20,8 +20,8 @@ it validates as high alone (ours: on sample data01 the quick model validates at 
 pretrained on those speakers and validating at 1.0 from its eighth round, never joined, and the final prediction
 stayed the quick model's 0.997); a family alone replaces a family alone only when it scores higher on enough
 paired bootstrap resamples of the validation clips (:mod:`autospeech_model.bootstrap`; on a few dozen clips a
-small gain is noise). Measured by replaying the saved rounds of eleven 120 s runs of the
-sample datasets (two seeds): the best composition by validation, with the bootstrap for every switch, held the
+small gain is noise). Measured by replaying the saved rounds of eleven 120 s runs of the sample datasets (two
+seeds): the best composition by validation, with the bootstrap for every switch, held the
 quick model alone on 15–20 validation clips while the CNN pool was better on test (data03: 0.48 vs 0.60);
 returning the blend unless a family alone beat it on the bootstrap raised the mean test score over the run on
 seven of them (data03 seed 1: 0.48 → 0.55, final 0.48 → 0.63), left one unchanged and lowered three by at most

@@ -299,7 +299,7 @@ class Model:
                                          self.config.refit_fraction).deadline
         if deadline <= now:
             return
-        best = max(self.ensemble.pools[CNN], key=lambda member: member.score)
+        best = self.ensemble.pools[CNN][0]  # pools are kept best first
         self.classifier.network_.set_weights(best.state)
         features, labels = (np.concatenate(parts) for parts in zip(self._train_set, self._validation_set))
         self.classifier.fit(features, labels, epochs=self.config.refit_epochs, deadline=deadline, clock=self.clock)

@@ -353,7 +353,7 @@ def validated_quick(model: Model, embedded: bool) -> np.ndarray:
     return quick.fit(descriptors[train_index], labels[train_index]).predict_proba(descriptors[validation_index])
 
 
-@pytest.mark.parametrize("confidence, embedded", [(0.8, True), (1.01, False)])
+@pytest.mark.parametrize("confidence, embedded", [(ModelConfig.quick_choice_confidence, True), (1.01, False)])
 def test_the_quick_model_adds_the_embeddings_only_when_they_validate_surely_better(
         pretrained, data, confidence, embedded):
     """Statistics of noise and embeddings that give the label away: with the embeddings the quick model scores
@@ -369,7 +369,7 @@ def test_the_quick_model_adds_the_embeddings_only_when_they_validate_surely_bett
     model._described["embeddings"] = np.tile(described_labels, (1, 300))
     validation_labels = described_labels[model._split[1]]
     statistics, telling = validated_quick(model, False), validated_quick(model, True)
-    assert win_rate(validation_labels, telling, statistics, 200, 0) >= 0.8
+    assert win_rate(validation_labels, telling, statistics, 200, 0) >= ModelConfig.quick_choice_confidence
     model._fit_quick(model._descriptor_choices())
     [added] = [member for member in model.ensemble.pool if member is not first]
     assert added.state.embedded is embedded

@@ -6,7 +6,9 @@ its peak memory (ru_maxrss of the process and its children) is measured alone; p
 ``--output/DATASET/MODEL`` (``.../MODEL/runK`` with ``--repeats``) and are scored there. With ``--repeats N``
 every dataset × model runs N times, interleaved (run 1 of every pair, then run 2, ...: a slow spell of the
 shared machine hits every model alike), and the table gives per pair the median of each column (peak memory:
-the largest) and the range of ALC. Variants:
+the largest) and the range of ALC. A second table sets the first of ``--models`` against the best other (by
+median ALC) on each dataset, with how sure the difference is over draws of the test clips
+(:mod:`benchmarks.alc_bootstrap`). Variants:
   kon          the repository's model.py: quick linear model, Kon's CNN fine-tuned from the data01 weights, top-k
                ensemble (autospeech_model.model)
   kon_plain    the same Model with ModelConfig.kon(): Team Kon's recipe alone
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autospeech.package import ENTRY_POINT, submission_files
+from benchmarks.alc_bootstrap import COLUMNS as COMPARISON_COLUMNS, Comparison, compare
 from ingestion.command import budget_argument
 from ingestion.dataset import check_solution, find_data_dir, load_metadata, solution_path
 from ingestion.records import RecordError
@@ -58,6 +61,7 @@ class BenchmarkRow:
     rounds: int
     peak_rss_mb: float
     success: bool
+    output_dir: Path | None = None  # its predictions, when the run made any
 
     def cells(self) -> list[str]:
         return [self.dataset, str(self.classes), self.model, number(self.alc, 4), number(self.final_score, 4),
@@ -166,12 +170,33 @@ def benchmark(dataset_dir: Path, model: str, output_dir: Path, time_budget: floa
     write_score_outputs(scores, output_dir)
     first = scores.predictions[0].time if scores.predictions else None
     return BenchmarkRow(name, classes, model, scores.alc, scores.final_score, first, len(scores.predictions),
-                        peak_rss, exit_code == 0)
+                        peak_rss, exit_code == 0, output_dir if scores.predictions else None)
 
 
-def format_table(rows: list[BenchmarkRow] | list[RepeatedRow], markdown: bool = False) -> str:
-    """The rows (single runs, or repeated runs' medians) as an aligned text table, or as a Markdown table."""
-    columns = REPEATED_COLUMNS if rows and isinstance(rows[0], RepeatedRow) else COLUMNS
+def comparisons(rows: list[BenchmarkRow], dataset_dirs: list[Path]) -> list[Comparison]:
+    """Per dataset, the first model of ``rows`` against the other model with the highest median ALC, over the
+    runs that made predictions (a dataset where either side made none is left out)."""
+    models = list(dict.fromkeys(row.model for row in rows))
+    found = []
+    for dataset_dir in dataset_dirs:
+        name = find_data_dir(dataset_dir)[0]
+        runs = {model: [row for row in rows if row.dataset == name and row.model == model and row.output_dir]
+                for model in models}
+        others = [model for model in models[1:] if runs[model]]
+        if not runs[models[0]] or not others:
+            continue
+        baseline = max(others, key=lambda model: median([row.alc for row in runs[model]]))
+        found.append(Comparison(name, models[0], baseline, *compare(
+            solution_path(dataset_dir), [row.output_dir for row in runs[models[0]]],
+            [row.output_dir for row in runs[baseline]])))
+    return found
+
+
+def format_table(rows: list[BenchmarkRow] | list[RepeatedRow] | list[Comparison], markdown: bool = False) -> str:
+    """The rows (single runs, repeated runs' medians, or comparisons) as an aligned text table, or as a Markdown
+    table."""
+    kinds = {BenchmarkRow: COLUMNS, RepeatedRow: REPEATED_COLUMNS, Comparison: COMPARISON_COLUMNS}
+    columns = kinds[type(rows[0])] if rows else COLUMNS
     table = [list(columns)] + [row.cells() for row in rows]
     if markdown:
         lines = ["| " + " | ".join(cells) + " |" for cells in table]
@@ -217,7 +242,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Check every dataset, run every dataset × model ``repeats`` times (a line on stderr as each finishes), then
-    print the table (of medians, when repeated).
+    print the table (of medians, when repeated) and, with two models or more, the comparison table.
     A missing or unreadable dataset raises DatasetError before anything runs; the command line reports it as
     one line with exit code 2."""
     datasets = [Path(args.data_root) / dataset for dataset in args.datasets]
@@ -234,6 +259,10 @@ def main(args: argparse.Namespace) -> int:
                 print("finished: " + " ".join(rows[-1].cells()), file=sys.stderr, flush=True)
     table = repeated_rows(rows) if args.repeats > 1 else rows
     print(format_table(table, markdown=args.output_markdown))
+    compared = comparisons(rows, datasets)
+    if compared:
+        print(f"\n{args.models[0]} against the best other model, over draws of the test clips:")
+        print(format_table(compared, markdown=args.output_markdown))
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Benchmarks: the MFCC + logistic-regression baseline through the harness, and the benchmark table."""
+"""Benchmarks: the MFCC + logistic-regression baseline through the harness, the benchmark table, and the
+comparison of two models over draws of the test clips."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 from stopping import child_processes, scripted_model, wait_for_first_prediction, wait_until_gone
 
+from benchmarks.alc_bootstrap import compare, resampled_alc
 from benchmarks.run import (
     MODELS,
     BenchmarkRow,
@@ -19,12 +21,14 @@ from benchmarks.run import (
     benchmark,
     code_folder,
     comma_list,
+    comparisons,
     format_table,
     main,
     positive_count,
 )
-from ingestion.dataset import DatasetError, solution_path
+from ingestion.dataset import DatasetError, load_labels, solution_path
 from ingestion.ingestion import run_ingestion
+from ingestion.records import StartRecord
 from scoring.score import score_predictions
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -135,3 +139,75 @@ def test_a_terminated_benchmark_stops_its_ingestion_and_that_its_submission(tiny
     wait_until_gone(ingestion, "the benchmark's ingestion")
     wait_until_gone(submission, "the ingestion's submission")
     assert "ingestion was terminated by SIGTERM" in (out / "end.txt").read_text()
+
+
+def write_run(folder: Path, task: str, predictions: list[tuple[float, np.ndarray]], budget: float = 60.0) -> Path:
+    """A prediction folder as ingestion leaves it: start.txt with each prediction's time, NAME.predict_K."""
+    folder.mkdir(parents=True)
+    StartRecord(task, budget, 0.0, {k: seconds for k, (seconds, _) in enumerate(predictions)}).write(folder)
+    for k, (_, prediction) in enumerate(predictions):
+        np.savetxt(folder / f"{task}.predict_{k}", prediction)
+    return folder
+
+
+def test_resampled_alc_with_every_clip_once_is_the_scorers_alc(tiny_dataset, tmp_path):
+    run_ingestion(tiny_dataset, MODELS["mfcc_logreg"].parent, tmp_path / "out")
+    solution_file = solution_path(tiny_dataset)
+    solution = load_labels(solution_file, None)
+    alc = resampled_alc(tmp_path / "out", solution, solution_file, np.ones((1, len(solution))))
+    assert alc[0] == pytest.approx(score_predictions(tmp_path / "out", solution_file).alc, abs=1e-12)
+
+
+def test_resampled_alc_counts_a_clip_drawn_twice_twice(tmp_path):
+    rng = np.random.default_rng(0)
+    solution = np.eye(3)[rng.integers(0, 3, 30)]
+    predictions = [(seconds, rng.random((30, 3))) for seconds in (2.0, 20.0)]
+    (tmp_path / "one.solution").write_text("\n".join(" ".join(f"{v:g}" for v in row) for row in solution) + "\n")
+    run = write_run(tmp_path / "run", "one", predictions)
+    twice = [0] * 5 + list(range(30))  # clip 0 drawn six times
+    (tmp_path / "twice.solution").write_text("\n".join(" ".join(f"{v:g}" for v in solution[i]) for i in twice))
+    run_twice = write_run(tmp_path / "run_twice", "twice", [(s, p[twice]) for s, p in predictions])
+    weights = np.ones((1, 30))
+    weights[0, 0] = 6
+    alc = resampled_alc(run, solution, tmp_path / "one.solution", weights)[0]
+    assert alc == pytest.approx(score_predictions(run_twice, tmp_path / "twice.solution").alc, abs=1e-12)
+
+
+def test_compare_says_how_sure_the_test_clips_are(tmp_path):
+    rng = np.random.default_rng(1)
+    solution = np.eye(4)[np.arange(40) % 4]
+    solution_file = tmp_path / "task.solution"
+    np.savetxt(solution_file, solution, fmt="%d")
+    perfect = write_run(tmp_path / "perfect", "task", [(1.0, solution + 0.1 * rng.random((40, 4)))])
+    noise = [write_run(tmp_path / f"noise{k}", "task", [(1.0, rng.random((40, 4)))]) for k in range(2)]
+    difference, low, high, share = compare(solution_file, [perfect], [noise[0]], resamples=300)
+    assert difference > 0.5 and 0 < low <= high and share == 1.0
+    assert compare(solution_file, [noise[0]], [perfect], resamples=300)[3] == 0.0
+    assert compare(solution_file, [noise[0]], [noise[0]], resamples=300) == (0.0, 0.0, 0.0, 1.0)
+    difference, low, high, share = compare(solution_file, [noise[0]], [noise[1]], resamples=300)
+    assert low < difference < high and low < 0 < high and 0.05 < share < 0.95  # two guesses: a coin toss
+
+
+def test_compare_on_test_clips_that_cannot_be_scored_says_so(tmp_path):
+    np.savetxt(tmp_path / "one.solution", [[1, 0]], fmt="%d")  # one clip: no class has positives and negatives
+    run = write_run(tmp_path / "run", "one", [(1.0, np.array([[0.7, 0.3]]))])
+    assert np.isnan(compare(tmp_path / "one.solution", [run], [run], resamples=10)).all()
+
+
+def test_the_first_model_is_compared_with_the_best_other_by_median_alc(make_dataset, tmp_path):
+    dataset = make_dataset(name="tiny")
+    solution = load_labels(solution_path(dataset), None)
+    rng = np.random.default_rng(2)
+
+    def row(model: str, alc: float, prediction: np.ndarray | None) -> BenchmarkRow:
+        folder = None if prediction is None else write_run(tmp_path / model / str(alc), "tiny",
+                                                            [(1.0, prediction)])
+        return BenchmarkRow("tiny", 3, model, alc, None, None, 1, 100.0, True, folder)
+
+    rows = [row("kon", 0.5, solution), row("weak", 0.1, rng.random(solution.shape)),
+            row("strong", 0.9, solution + 0.5 * rng.random(solution.shape)),
+            row("strong", 0.8, solution + 0.5 * rng.random(solution.shape)), row("failed", 1.0, None)]
+    (found,) = comparisons(rows, [dataset])
+    assert (found.dataset, found.model, found.baseline) == ("tiny", "kon", "strong")
+    assert found.cells()[:3] == ["tiny", "kon", "strong"] and found.share == 1.0
+    assert comparisons(rows[:1] + rows[-1:], [dataset]) == []  # no other model made predictions

@@ -261,7 +261,7 @@ def main(args: argparse.Namespace) -> int:
     print(format_table(table, markdown=args.output_markdown))
     compared = comparisons(rows, datasets)
     if compared:
-        print(f"\n{args.models[0]} against the best other model, over draws of the test clips:")
+        print(f"\n{args.models[0]} against the best other model, over draws of the test clips:\n")
         print(format_table(compared, markdown=args.output_markdown))
     return 0
 

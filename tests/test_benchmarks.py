@@ -59,6 +59,24 @@ def test_benchmark_table_from_a_real_run(make_dataset, tmp_path, capsys):
     assert (tmp_path / "bench" / "tiny" / "mfcc_logreg" / "detailed_results.html").exists()
 
 
+def test_with_two_models_the_first_is_set_against_the_other_over_test_draws(make_dataset, tmp_path, capsys,
+                                                                           monkeypatch):
+    monkeypatch.setitem(MODELS, "class_prior", REPOSITORY / "tests" / "dummy_models" / "class_prior" / "model.py")
+    make_dataset(name="tiny")
+    args = argparse.Namespace(budget=60.0, datasets=["tiny"], models=["mfcc_logreg", "class_prior"],
+                              data_root=str(tmp_path), output=str(tmp_path / "bench"), output_markdown=True,
+                              repeats=1)
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "\nmfcc_logreg against the best other model, over draws of the test clips:\n\n" in out
+    *_, header, rule, row = out.splitlines()
+    assert header.startswith("| dataset | model | baseline | ALC difference |") and rule.startswith("| --- |")
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[:3] == ["tiny", "mfcc_logreg", "class_prior"]
+    alc = {line.split("|")[3].strip(): float(line.split("|")[4]) for line in out.splitlines()[2:4]}
+    assert float(cells[3]) == pytest.approx(alc["mfcc_logreg"] - alc["class_prior"], abs=2e-4)  # on all clips
+
+
 def test_earlier_run_is_not_scored_and_datasets_are_checked_first(make_dataset, tmp_path):
     make_dataset(name="tiny")
     stale = tmp_path / "bench" / "tiny" / "mfcc_logreg"

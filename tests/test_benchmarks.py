@@ -180,10 +180,10 @@ def test_resampled_alc_counts_a_clip_drawn_twice_twice(tmp_path):
     rng = np.random.default_rng(0)
     solution = np.eye(3)[rng.integers(0, 3, 30)]
     predictions = [(seconds, rng.random((30, 3))) for seconds in (2.0, 20.0)]
-    (tmp_path / "one.solution").write_text("\n".join(" ".join(f"{v:g}" for v in row) for row in solution) + "\n")
+    np.savetxt(tmp_path / "one.solution", solution, fmt="%d")
     run = write_run(tmp_path / "run", "one", predictions)
     twice = [0] * 5 + list(range(30))  # clip 0 drawn six times
-    (tmp_path / "twice.solution").write_text("\n".join(" ".join(f"{v:g}" for v in solution[i]) for i in twice))
+    np.savetxt(tmp_path / "twice.solution", solution[twice], fmt="%d")
     run_twice = write_run(tmp_path / "run_twice", "twice", [(s, p[twice]) for s, p in predictions])
     weights = np.ones((1, 30))
     weights[0, 0] = 6

@@ -18,7 +18,7 @@ import numpy as np
 from autospeech_model.bootstrap import resampled_scores
 from ingestion.dataset import load_labels
 from ingestion.records import read_start_record
-from scoring.metrics import transform_time
+from scoring.metrics import area_under_learning_curve
 from scoring.score import load_prediction
 
 RESAMPLES = 2000  # ours: draws of the test clips (the share's standard error is at most 0.011)
@@ -26,18 +26,19 @@ RESAMPLES = 2000  # ours: draws of the test clips (the share's standard error is
 
 def resampled_alc(predictions_dir: Path, solution: np.ndarray, solution_file: Path,
                   weights: np.ndarray) -> np.ndarray:
-    """The run's ALC with the test clips counted by each row of ``weights`` (resamples × clips): the step
-    curve of :func:`scoring.metrics.area_under_learning_curve`, each prediction scored on every row at once."""
+    """The run's ALC (:func:`scoring.metrics.area_under_learning_curve`) with the test clips counted by each row
+    of ``weights`` (resamples × clips), each prediction scored on every row at once; NaN for a row on which no
+    class has both positive and negative clips."""
     start = read_start_record(predictions_dir)
-    budget = start.time_budget
-    counted = sorted((seconds, index) for index, seconds in start.prediction_times.items() if seconds <= budget)
-    if not counted:
+    times = sorted(start.prediction_times.items())
+    if not times:
         return np.zeros(len(weights))
-    widths = np.diff([transform_time(seconds, budget) for seconds, _ in counted] + [1.0])
-    scores = [resampled_scores(solution, load_prediction(predictions_dir / f"{start.task_name}.predict_{index}",
-                                                         solution, solution_file), weights)
-              for _, index in counted]
-    return np.stack(scores, axis=1) @ widths
+    scores = np.stack([resampled_scores(solution, load_prediction(
+        predictions_dir / f"{start.task_name}.predict_{index}", solution, solution_file), weights)
+        for index, _ in times], axis=1)
+    seconds = [seconds for _, seconds in times]
+    return np.array([np.nan if np.isnan(row).any() else area_under_learning_curve(seconds, row, start.time_budget)
+                     for row in scores])
 
 
 @dataclass(frozen=True)

@@ -39,12 +39,16 @@ def resampled_scores(labels: np.ndarray, probabilities: np.ndarray, weights: np.
         return 2 * np.nansum(per_class, axis=1) / counted.sum(axis=1) - 1
 
 
+def resample_counts(clips: int, resamples: int, seed: int) -> np.ndarray:
+    """``resamples`` bootstrap draws of ``clips`` clips with replacement, each a row of per-clip counts."""
+    return np.random.default_rng(seed).multinomial(clips, np.full(clips, 1 / clips), size=resamples)
+
+
 def win_rate(labels: np.ndarray, candidate: np.ndarray, reference: np.ndarray, resamples: int,
              seed: int) -> float:
     """The share of ``resamples`` bootstrap resamples of the clips on which ``candidate`` scores higher than
     ``reference`` (resamples where either cannot be scored are left out; 0 when none can)."""
-    clips = len(labels)
-    weights = np.random.default_rng(seed).multinomial(clips, np.full(clips, 1 / clips), size=resamples)
+    weights = resample_counts(len(labels), resamples, seed)
     difference = resampled_scores(labels, candidate, weights) - resampled_scores(labels, reference, weights)
     scored = ~np.isnan(difference)
     return float((difference[scored] > 0).mean()) if scored.any() else 0.0

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autospeech_model.bootstrap import resampled_scores
+from autospeech_model.bootstrap import resample_counts, resampled_scores
 from ingestion.dataset import load_labels
 from ingestion.records import read_start_record
 from scoring.metrics import area_under_learning_curve
@@ -70,8 +70,7 @@ def compare(solution_file: Path, model_runs: list[Path], baseline_runs: list[Pat
     Draws on which no class has both positive and negative clips cannot be scored and are left out."""
     solution = load_labels(solution_file, None)
     clips = len(solution)
-    draws = np.random.default_rng(seed).multinomial(clips, np.full(clips, 1 / clips), size=resamples)
-    weights = np.vstack([np.ones((1, clips)), draws])  # row 0: every clip once, the test set as it is
+    weights = np.vstack([np.ones((1, clips)), resample_counts(clips, resamples, seed)])  # row 0: every clip once, the test set as it is
 
     def median_alc(runs: list[Path]) -> np.ndarray:
         return np.median([resampled_alc(run, solution, solution_file, weights) for run in runs], axis=0)

@@ -5,7 +5,7 @@ ceil(80000 / 512) = 157 frames) → |·|² → 64-band Slaney mel filterbank (20
 clip's maximum, floored at −80 dB → standardised over all the clip's values → (157, 64, 1).
 
 The front end is a Keras model, so it runs on a GPU when one is present; features are computed once per
-dataset, in batches fed by ``tf.data``, and the caller caches them.
+dataset, in batches, and the caller caches them.
 """
 
 from __future__ import annotations
@@ -80,24 +80,16 @@ def build_frontend(config: ModelConfig) -> keras.Sequential:
 def extract_features(frontend: keras.Model, waveforms: Sequence[np.ndarray], config: ModelConfig) -> np.ndarray:
     """Features (len(waveforms), n_frames, n_mels, 1) float32 of clips of any length, in batches.
 
-    Clips are sanitised and tiled/cut to ``config.clip_samples`` on the CPU batch by batch (memory stays
-    bounded), and the front end runs on the default device (the GPU when present).
+    Each batch of clips is tiled/cut to ``config.clip_samples`` and sanitised on the CPU into one reused buffer
+    (memory stays bounded, no allocation per clip), and the front end runs on the default device (the GPU when
+    present).
     """
     shape = (config.n_frames, config.n_mels, 1)
-    if len(waveforms) == 0:
-        return np.zeros((0, *shape), dtype=np.float32)
-
-    def batches():
-        for start in range(0, len(waveforms), config.feature_batch_size):
-            chunk = waveforms[start:start + config.feature_batch_size]
-            yield np.stack([fit_length(waveform, config.clip_samples) for waveform in chunk])
-
-    signature = tf.TensorSpec(shape=(None, config.clip_samples), dtype=tf.float32)
-    dataset = tf.data.Dataset.from_generator(batches, output_signature=signature).prefetch(1)
     features = np.empty((len(waveforms), *shape), dtype=np.float32)  # filled in place: no second copy
-    start = 0
-    for batch in dataset:
-        images = frontend.predict_on_batch(batch)
-        features[start:start + len(images)] = images
-        start += len(images)
+    batch = np.empty((min(config.feature_batch_size, len(waveforms)), config.clip_samples), dtype=np.float32)
+    for start in range(0, len(waveforms), config.feature_batch_size):
+        chunk = waveforms[start:start + config.feature_batch_size]
+        for row, waveform in zip(batch, chunk):
+            fit_length(waveform, config.clip_samples, out=row)
+        features[start:start + len(chunk)] = frontend.predict_on_batch(batch[:len(chunk)])
     return features

@@ -6,7 +6,7 @@ import librosa
 import numpy as np
 import pytest
 
-from autospeech_model.audio import fit_length, sanitize
+from autospeech_model.audio import fit_length
 from autospeech_model.config import ModelConfig
 from autospeech_model.features import build_frontend, build_log_mel, extract_features
 from tests.model_fixtures import labelled_clips
@@ -35,8 +35,18 @@ def test_fit_length_tiles_short_clips_and_cuts_long_ones():
 def test_odd_clips_become_finite_fixed_length_arrays():
     np.testing.assert_array_equal(fit_length(np.zeros(0), 5), np.zeros(5))
     np.testing.assert_array_equal(fit_length(np.array([0.5]), 3), [0.5, 0.5, 0.5])
-    np.testing.assert_array_equal(sanitize(np.array([np.nan, np.inf, -np.inf, 0.25])), [0, 0, 0, 0.25])
+    np.testing.assert_array_equal(fit_length(np.array([np.nan, np.inf, -np.inf, 0.25]), 6), [0, 0, 0, 0.25, 0, 0])
+    np.testing.assert_array_equal(fit_length(np.array([1e300, 0.5]), 2), [0, 0.5])  # float32 overflow → 0
     assert fit_length(np.array([[0.1, 0.2]]), 3).shape == (3,)  # any shape is flattened
+    assert fit_length(np.arange(3, dtype=np.int16), 4).dtype == np.float32
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 999, 1000, 1001, 4000])
+def test_fit_length_in_place_equals_tiling_then_cutting(size):
+    clip = np.random.default_rng(size).standard_normal(size)
+    out = np.full(1000, np.nan, dtype=np.float32)
+    assert fit_length(clip, 1000, out=out) is out
+    np.testing.assert_array_equal(out, np.tile(clip.astype(np.float32), -(-1000 // size))[:1000])
 
 
 def test_log_mel_matches_librosa_reference():

@@ -116,10 +116,11 @@ class Model:
         self._test_features: np.ndarray | None = None
         self._test_descriptors: dict[str, np.ndarray] = {}
         self._test_cache: dict[Member, np.ndarray] = {}
-        self._seconds_per_clip = {"features": 0.0, "pass": 0.0, "embeddings": 0.0}
+        self._seconds_per_clip = {"features": 0.0, "statistics": 0.0, "pass": 0.0, "embeddings": 0.0}
         self._last_test_seconds: float | None = None
         self._spent = 0.0
-        self._warm_up()
+        with threadpool_limits(self.config.numeric_threads):  # timed as the charged calls run
+            self._warm_up()
 
     @property
     def fitted(self) -> bool:
@@ -365,12 +366,12 @@ class Model:
                                  derive_seed(self.config.seed, BOOTSTRAP_STREAM), self.config.prefer_blend)
 
     def _embeddings_fit(self, clips: int) -> bool:
-        """Whether features and embeddings of the first call's ``clips`` and of the test clips (metadata's
-        ``test_num``, else as many) are estimated to take at most ``first_prediction_seconds``."""
+        """Whether features, statistics and embeddings of the first call's ``clips`` and of the test clips
+        (metadata's ``test_num``, else as many) are estimated to take at most ``first_prediction_seconds``."""
         if self.embedder is None:
             return False
         total = clips + self._test_clips(clips)
-        seconds = total * (self._seconds_per_clip["features"] + self._seconds_per_clip["embeddings"])
+        seconds = self._describe_seconds(total, embedded=True)
         logger.info("describing %d clips with embeddings: about %.2f s", total, seconds)
         return seconds <= self.config.first_prediction_seconds
 
@@ -397,9 +398,9 @@ class Model:
 
     def _first_call_clips(self, clips: int) -> int:
         """How many of ``clips`` training clips the first call describes: as many as fit, with the test clips
-        (metadata's ``test_num``, else as many), in ``first_prediction_seconds`` of features (per-clip time
-        measured at construction), within [``quick_min_clips``, ``quick_max_clips``]."""
-        affordable = self.config.first_prediction_seconds / max(self._seconds_per_clip["features"], 1e-9)
+        (metadata's ``test_num``, else as many), in ``first_prediction_seconds`` of features and statistics
+        (per-clip times measured at construction), within [``quick_min_clips``, ``quick_max_clips``]."""
+        affordable = self.config.first_prediction_seconds / max(self._describe_seconds(1, embedded=False), 1e-9)
         return int(min(self.config.quick_max_clips, max(self.config.quick_min_clips,
                                                          affordable - self._test_clips(clips))))
 
@@ -408,8 +409,7 @@ class Model:
         others wait for the next time): to the training set, or to the validation set when their nearest
         pseudo-group is held out (their voice or recording is there). A grown validation set starts a new ensemble
         (the quick models so far were validated on fewer clips)."""
-        per_clip = self._seconds_per_clip["features"] + self._group_by_embeddings * self._seconds_per_clip[
-            "embeddings"]
+        per_clip = self._describe_seconds(1, self._group_by_embeddings)
         affordable = max(self.config.feature_batch_size,
                          int(max(0.0, deadline - self.clock()) / max(per_clip, 1e-6)))
         pending, self._pending = self._pending[:affordable], self._pending[affordable:]
@@ -550,12 +550,16 @@ class Model:
             return self._last_test_seconds
         clips = self._test_clips(len(self._train_set[0]))
         embedded = any(member.family == QUICK and member.state.embedded for member in self.ensemble.pool)
-        per_clip = self._seconds_per_clip["features"] + embedded * self._seconds_per_clip["embeddings"]
-        return clips * per_clip + self.config.tta_passes * self._estimate_pass_seconds(clips)
+        return self._describe_seconds(clips, embedded) + self.config.tta_passes * self._estimate_pass_seconds(clips)
 
     def _test_clips(self, default: int) -> int:
         """The number of test clips: metadata's ``test_num``, else ``default``."""
         return int(self.metadata.get("test_num", default))
+
+    def _describe_seconds(self, clips: int, embedded: bool) -> float:
+        """Estimated time of ``clips`` clips' features and statistics, and with ``embedded`` their embeddings."""
+        per_clip = self._seconds_per_clip
+        return clips * (per_clip["features"] + per_clip["statistics"] + embedded * per_clip["embeddings"])
 
     def _estimate_pass_seconds(self, clips: int) -> float:
         """One prediction pass of the CNN over ``clips`` clips (measured on the validation clips)."""
@@ -571,9 +575,10 @@ class Model:
     def _warm_up(self) -> None:
         """Trace the front end, the embedding network and the CNN's prediction on dummy input, then time each
         per clip (the first call's choice of descriptors needs them), outside the charged calls."""
-        silence = [np.zeros(self.config.clip_samples, np.float32)] * (self.config.feature_batch_size + 1)
+        silence = [np.zeros(self.config.clip_samples, np.float32)] * (4 * self.config.feature_batch_size + 1)
         extract_features(self.frontend, silence, self.config)
         images = self._timed("features", len(silence), extract_features, self.frontend, silence, self.config)
+        self._timed("statistics", len(images), self._statistics, images)
         if self.embedder is not None:
             self.embedder.embed(images)
             self._timed("embeddings", len(images), self.embedder.embed, images)

@@ -228,13 +228,13 @@ def test_a_large_training_set_is_prepared_in_two_steps(pretrained, data):
 @pytest.mark.parametrize("test_num, prepared", [(4, 12), (100, 6), (None, 18)])
 def test_the_first_call_prepares_the_clips_whose_features_fit_the_first_predictions_time(
         pretrained, data, test_num, prepared):
-    """At 0.125 s a clip, 2 s leave 16 clips' features: 4 test clips and 12 training clips; with 100 test clips
-    the floor (6), with no time limit the cap (18)."""
+    """At 0.125 s a clip (features and statistics), 2 s leave 16 clips: 4 test clips and 12 training clips; with
+    100 test clips the floor (6), with no time limit the cap (18)."""
     train, labels, _ = data
     seconds = 2.0 if test_num else float("inf")
     model = Model(metadata(test_num=test_num or 4), small_config(
         pretrained, quick_min_clips=6, quick_max_clips=18, first_prediction_seconds=seconds))
-    model._seconds_per_clip["features"] = 0.125
+    model._seconds_per_clip.update(features=0.1, statistics=0.025)
     model.train((train, labels), remaining_time_budget=600)
     assert len(model._train_set[0]) + len(model._validation_set[0]) == prepared
     assert len(model._pending) == len(train) - prepared

@@ -10,8 +10,9 @@ def fit_length(waveform: np.ndarray, length: int, out: np.ndarray | None = None)
     with NaN and ±inf samples replaced by 0; written into ``out`` (a new array when None).
 
     An empty clip becomes ``length`` zeros (silence). Only the kept samples are converted and checked, in place:
-    a copy of the whole clip costs more than the log-mel front end's own work (ours: preparing a clip took
-    0.68 ms on 2 CPU cores, mostly fresh allocations' page faults, against 0.05 ms in place).
+    a copy of the whole clip, fresh memory page-faulted in, costs a third of the log-mel front end's own work
+    (ours: 768 clips of the full data03, median of 7, batches of 32: 0.53 ms a clip copied and stacked, 0.04 ms
+    in place).
     """
     out = np.empty(length, dtype=np.float32) if out is None else out
     clip = np.asarray(waveform).reshape(-1)

@@ -70,7 +70,8 @@ def compare(solution_file: Path, model_runs: list[Path], baseline_runs: list[Pat
     Draws on which no class has both positive and negative clips cannot be scored and are left out."""
     solution = load_labels(solution_file, None)
     clips = len(solution)
-    weights = np.vstack([np.ones((1, clips)), resample_counts(clips, resamples, seed)])  # row 0: every clip once, the test set as it is
+    # row 0: every clip once (the test set as it is), then the draws
+    weights = np.vstack([np.ones((1, clips)), resample_counts(clips, resamples, seed)])
 
     def median_alc(runs: list[Path]) -> np.ndarray:
         return np.median([resampled_alc(run, solution, solution_file, weights) for run in runs], axis=0)

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from autospeech.package import ENTRY_POINT, submission_files
 from benchmarks.alc_bootstrap import COLUMNS as COMPARISON_COLUMNS, Comparison, compare
+from benchmarks.tables import number, render
 from ingestion.command import budget_argument
 from ingestion.dataset import check_solution, find_data_dir, load_metadata, solution_path
 from ingestion.records import RecordError
@@ -67,11 +68,6 @@ class BenchmarkRow:
         return [self.dataset, str(self.classes), self.model, number(self.alc, 4), number(self.final_score, 4),
                 number(self.first_prediction, 2), str(self.rounds), number(self.peak_rss_mb, 0),
                 "ok" if self.success else "failed"]
-
-
-def number(value: float | None, digits: int) -> str:
-    """``value`` with ``digits`` decimals, or "-" when unknown."""
-    return "-" if value is None else f"{value:.{digits}f}"
 
 
 def median(values: list[float | None]) -> float | None:
@@ -196,14 +192,7 @@ def format_table(rows: list[BenchmarkRow] | list[RepeatedRow] | list[Comparison]
     """The rows (single runs, repeated runs' medians, or comparisons) as an aligned text table, or as a Markdown
     table."""
     kinds = {BenchmarkRow: COLUMNS, RepeatedRow: REPEATED_COLUMNS, Comparison: COMPARISON_COLUMNS}
-    columns = kinds[type(rows[0])] if rows else COLUMNS
-    table = [list(columns)] + [row.cells() for row in rows]
-    if markdown:
-        lines = ["| " + " | ".join(cells) + " |" for cells in table]
-        lines.insert(1, "|" + "|".join(" --- " for _ in columns) + "|")
-        return "\n".join(lines)
-    widths = [max(len(cells[i]) for cells in table) for i in range(len(columns))]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip() for cells in table)
+    return render(kinds[type(rows[0])] if rows else COLUMNS, [row.cells() for row in rows], markdown)
 
 
 def positive_count(text: str) -> int:

@@ -1,0 +1,53 @@
+"""The subsampled dataset: fewer training clips, the same test set, and a manifest that still matches."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks.validation_schemes import manifest_groups
+from ingestion.command import BAD_INPUT_EXIT_CODE, run_command
+from ingestion.dataset import load_dataset
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+SOURCE = REPOSITORY / "sample_data" / "data02"
+
+
+def test_a_stratified_subsample_keeps_the_test_set_and_a_matching_manifest(tmp_path, capsys):
+    assert run_command("benchmarks.subsample", ["--dataset", str(SOURCE), "--train", "40", "--output",
+                                                str(tmp_path)]) == 0
+    assert capsys.readouterr().out.strip() == f"wrote {tmp_path / 'data02'}"
+    source, smaller = load_dataset(SOURCE, with_test_labels=True), load_dataset(tmp_path / "data02",
+                                                                               with_test_labels=True)
+    assert abs(len(smaller.train_x) - 40) <= 2 and smaller.metadata["train_num"] == len(smaller.train_x)  # 4 classes,
+    # each rounded
+    assert smaller.class_names == source.class_names and smaller.metadata["time_budget"] == source.metadata[
+        "time_budget"]
+    np.testing.assert_array_equal(smaller.test_labels, source.test_labels)
+    assert all(np.array_equal(a, b) for a, b in zip(smaller.test_x, source.test_x))
+    counts, source_counts = (Counter(d.train_y.argmax(axis=1).tolist()) for d in (smaller, source))
+    assert set(counts) == set(source_counts)
+    for label, count in counts.items():  # in proportion, within rounding
+        assert abs(count - 40 * source_counts[label] / len(source.train_x)) <= 0.5
+    source_clips = {clip.tobytes() for clip in source.train_x}
+    assert all(clip.tobytes() in source_clips for clip in smaller.train_x)
+    groups = manifest_groups(tmp_path / "manifests" / "data02.csv", smaller)  # rows match the kept clips' classes
+    source_groups = dict(zip((c.tobytes() for c in source.train_x),
+                             manifest_groups(REPOSITORY / "sample_data" / "manifests" / "data02.csv", source)))
+    assert groups == [source_groups[clip.tobytes()] for clip in smaller.train_x]
+
+
+@pytest.mark.parametrize("train, output, message", [
+    ("3", None, "--train 3: must be at least the 4 classes"),
+    ("83", None, "fewer than the 83 training clips"),
+    ("40", "source", "would overwrite the source dataset"),
+])
+def test_impossible_sizes_or_the_source_folder_are_one_line_errors(tmp_path, capsys, train, output, message):
+    target = SOURCE.parent if output == "source" else tmp_path
+    code = run_command("benchmarks.subsample", ["--dataset", str(SOURCE), "--train", train, "--output", str(target)])
+    error = capsys.readouterr().err.strip()
+    assert code == BAD_INPUT_EXIT_CODE and len(error.splitlines()) == 1 and message in error
+    assert not (tmp_path / "data02").exists()

@@ -2,13 +2,13 @@
 
     python -m benchmarks.subsample --dataset build/datasets/data03 --train 450 --output build/datasets_450
 
-The full-size sample sets hold 900–1,700 training clips, where the model's first call prepares a subsample and the
-rest joins later; sets of a few hundred clips (the size of the recordings issue #9 is checked on) take the other
-path: all clips at once, the embeddings in the second call. The kept clips are a stratified, seeded choice (the
-project's splitter: about ``--train``, rounded per class, at least one a class); test clips, labels, class names and
-the time budget are copied unchanged, under the same dataset name, and so are the manifest's rows for the kept clips
-(``DIR/manifests/NAME.csv`` beside the source dataset, when there is one), so :mod:`benchmarks.validation_schemes`
-works on the result.
+The full-size sample sets hold 900–1,700 training clips, where the model's first call always prepares a subsample
+and the rest joins later; sets of a few hundred clips (the size of the recordings issue #9 is checked on) often fit
+the first call whole, and then the pretrained embeddings join in the second call. The kept clips are a stratified,
+seeded choice (the project's splitter: about ``--train``, rounded per class, at least one a class); test clips,
+labels, class names and the time budget are copied unchanged, under the same dataset name, and so are the manifest's
+rows for the kept clips (``DIR/manifests/NAME.csv`` beside the source dataset, when there is one), so
+:mod:`benchmarks.validation_schemes` works on the result.
 """
 
 from __future__ import annotations

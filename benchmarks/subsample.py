@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from autospeech_model.split import holdout_mask
+from benchmarks.manifests import manifest_path, read_manifest
 from ingestion.command import positive_int
 from ingestion.dataset import DatasetError, load_dataset, save_dataset
 
@@ -35,36 +36,32 @@ def kept_clips(labels: np.ndarray, train: int, seed: int) -> np.ndarray:
     return np.flatnonzero(holdout_mask(classes.tolist(), train / len(labels), seed))
 
 
-def copy_manifest(source: Path, target: Path, kept: np.ndarray) -> bool:
-    """The source manifest's training rows at ``kept`` and all its other rows, into ``target``; False when the
-    source has none."""
-    if not source.is_file():
-        return False
-    with source.open(newline="") as handle:
-        reader = csv.DictReader(handle)
-        fields, rows = reader.fieldnames, list(reader)
-    train = [row for row in rows if row.get("split") == "train"]
-    keep = {id(train[i]) for i in kept if i < len(train)}
+def write_manifest(target: Path, columns: list[str], rows: list[dict[str, str]], kept: np.ndarray) -> None:
+    """The manifest's training rows at ``kept`` (in order) and all its other rows, into ``target``."""
+    train = [index for index, row in enumerate(rows) if row["split"] == "train"]
+    dropped = set(train) - {train[i] for i in kept}
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
-        writer.writerows(row for row in rows if row.get("split") != "train" or id(row) in keep)
-    return True
+        writer.writerows(row for index, row in enumerate(rows) if index not in dropped)
 
 
 def subsample(dataset_dir: str | Path, output_dir: str | Path, train: int, seed: int) -> Path:
-    """Write ``output_dir/NAME`` with ``train`` of the dataset's training clips and all its test clips."""
+    """Write ``output_dir/NAME`` with about ``train`` of the dataset's training clips and all its test clips, and
+    its manifest's rows for them when the source has a manifest (checked first: a mismatch writes nothing)."""
     dataset_dir, output_dir = Path(dataset_dir), Path(output_dir)
     dataset = load_dataset(dataset_dir, with_test_labels=True)
     if output_dir.resolve() == dataset_dir.parent.resolve():
         raise DatasetError(f"--output {output_dir}: would overwrite the source dataset {dataset_dir}")
     kept = kept_clips(dataset.train_y, train, seed)
+    source = manifest_path(dataset_dir.parent, dataset.name)
+    manifest = read_manifest(source, dataset) if source.is_file() else None
     written = save_dataset(output_dir, dataset.name, [dataset.train_x[i] for i in kept], dataset.train_y[kept],
                            dataset.test_x, dataset.test_labels, time_budget=dataset.metadata.get("time_budget"),
                            class_names=dataset.class_names)
-    copy_manifest(dataset_dir.parent / "manifests" / f"{dataset.name}.csv",
-                  output_dir / "manifests" / f"{dataset.name}.csv", kept)
+    if manifest is not None:
+        write_manifest(manifest_path(output_dir, dataset.name), *manifest, kept)
     return written
 
 

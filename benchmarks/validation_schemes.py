@@ -23,7 +23,6 @@ whose true group also has clips in the training part.
 from __future__ import annotations
 
 import argparse
-import csv
 import statistics as stats
 import sys
 from collections.abc import Callable
@@ -41,37 +40,13 @@ from autospeech_model.quick import QuickClassifier
 from autospeech_model.seeds import CLUSTER_STREAM, derive_seed
 from autospeech_model.split import validation_split
 from autospeech_model.training import validation_score
+from benchmarks.manifests import manifest_path, training_groups
 from benchmarks.run import DATASETS, REPOSITORY, comma_list, positive_count
 from benchmarks.tables import number, render
-from ingestion.dataset import Dataset, DatasetError, load_dataset
+from ingestion.dataset import Dataset, load_dataset
 
 COLUMNS = ("dataset", "scheme", "seeds", "validation clips", "validation", "test", "validation - test",
            "abs(validation - test)", "validation clips sharing a group with training")
-MANIFEST_COLUMNS = {"split", "class", "group"}
-
-
-def manifest_groups(manifest: Path, dataset: Dataset) -> list[str]:
-    """The true group of each training clip, in order, from the builder's manifest; DatasetError naming the file
-    when it is missing or does not describe this dataset's training clips (count, and classes when known)."""
-    if not manifest.is_file():
-        raise DatasetError(f"{manifest}: no manifest for {dataset.name} (python -m sample_data.build writes "
-                           "OUT/manifests/NAME.csv beside the datasets it builds)")
-    with manifest.open(newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = MANIFEST_COLUMNS - set(reader.fieldnames or ())
-        if missing:
-            raise DatasetError(f"{manifest}: missing column(s) {', '.join(sorted(missing))}")
-        rows = [row for row in reader if row["split"] == "train"]
-    if len(rows) != len(dataset.train_x):
-        raise DatasetError(f"{manifest}: {len(rows)} training rows, but {dataset.name} has {len(dataset.train_x)} "
-                           "training clips")
-    if dataset.class_names is not None:
-        classes = [dataset.class_names[label] for label in dataset.train_y.argmax(axis=1)]
-        wrong = next((i for i, (row, name) in enumerate(zip(rows, classes)) if row["class"] != name), None)
-        if wrong is not None:
-            raise DatasetError(f"{manifest}: training row {wrong + 1} is class {rows[wrong]['class']!r}, but clip "
-                               f"{wrong} of {dataset.name} is {classes[wrong]!r}")
-    return [row["group"] for row in rows]
 
 
 @dataclass
@@ -174,13 +149,13 @@ def main(args: argparse.Namespace) -> int:
     loaded = []
     for name in args.datasets:
         dataset = load_dataset(root / name, with_test_labels=True)
-        loaded.append((dataset, manifest_groups(root / "manifests" / f"{name}.csv", dataset)))
-    rows = []
+        loaded.append((dataset, training_groups(manifest_path(root, name), dataset)))
+    rows, splits = [], schemes(clusters)
     with threadpool_limits(config.numeric_threads):
         for dataset, groups in loaded:
             described = describe(dataset, groups, config)
             class_num = dataset.train_y.shape[1]
-            for scheme, make_groups in schemes(clusters).items():
+            for scheme, make_groups in splits.items():
                 trials = [trial(described, make_groups(described, class_num, seed), seed, config)
                           for seed in range(args.seeds)]
                 rows.append(summary(dataset.name, scheme, trials))

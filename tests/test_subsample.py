@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from benchmarks.validation_schemes import manifest_groups
+from benchmarks.manifests import training_groups
 from ingestion.command import BAD_INPUT_EXIT_CODE, run_command
 from ingestion.dataset import load_dataset
 
@@ -34,9 +35,9 @@ def test_a_stratified_subsample_keeps_the_test_set_and_a_matching_manifest(tmp_p
         assert abs(count - 40 * source_counts[label] / len(source.train_x)) <= 0.5
     source_clips = {clip.tobytes() for clip in source.train_x}
     assert all(clip.tobytes() in source_clips for clip in smaller.train_x)
-    groups = manifest_groups(tmp_path / "manifests" / "data02.csv", smaller)  # rows match the kept clips' classes
+    groups = training_groups(tmp_path / "manifests" / "data02.csv", smaller)  # rows match the kept clips' classes
     source_groups = dict(zip((c.tobytes() for c in source.train_x),
-                             manifest_groups(REPOSITORY / "sample_data" / "manifests" / "data02.csv", source)))
+                             training_groups(REPOSITORY / "sample_data" / "manifests" / "data02.csv", source)))
     assert groups == [source_groups[clip.tobytes()] for clip in smaller.train_x]
 
 
@@ -51,3 +52,16 @@ def test_impossible_sizes_or_the_source_folder_are_one_line_errors(tmp_path, cap
     error = capsys.readouterr().err.strip()
     assert code == BAD_INPUT_EXIT_CODE and len(error.splitlines()) == 1 and message in error
     assert not (tmp_path / "data02").exists()
+
+
+def test_a_manifest_that_does_not_match_its_dataset_stops_before_anything_is_written(tmp_path, capsys):
+    source = tmp_path / "source"
+    shutil.copytree(SOURCE, source / "data02")
+    (source / "manifests").mkdir()
+    lines = (REPOSITORY / "sample_data" / "manifests" / "data02.csv").read_text().splitlines(keepends=True)
+    (source / "manifests" / "data02.csv").write_text("".join(lines[:-70]))  # training rows cut short
+    code = run_command("benchmarks.subsample", ["--dataset", str(source / "data02"), "--train", "40", "--output",
+                                                str(tmp_path / "out")])
+    error = capsys.readouterr().err.strip()
+    assert code == BAD_INPUT_EXIT_CODE and str(source / "manifests" / "data02.csv") in error
+    assert "training rows, but data02 has 83 training clips" in error and not (tmp_path / "out").exists()

@@ -104,10 +104,10 @@ def trial(described: Described, groups: list | None, seed: int, config: ModelCon
         return Trial(None, None, len(validation), 0.0)
     quick = QuickClassifier(labels.shape[1], config.quick_regularization, config.quick_max_iter)
     quick.fit(described.statistics[train], labels[train])
-    training_groups = set(described.groups[train])
+    seen = set(described.groups[train])
     return Trial(validation_score(labels[validation], quick.predict_proba(described.statistics[validation])),
                  validation_score(described.test_labels, quick.predict_proba(described.test_statistics)),
-                 len(validation), float(np.mean([group in training_groups for group in described.groups[validation]])))
+                 len(validation), float(np.mean([group in seen for group in described.groups[validation]])))
 
 
 def mean(values: list[float]) -> float | None:

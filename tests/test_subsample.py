@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import REPOSITORY
 
 from benchmarks.manifests import training_groups
 from ingestion.command import BAD_INPUT_EXIT_CODE, run_command
 from ingestion.dataset import load_dataset
 
-REPOSITORY = Path(__file__).resolve().parent.parent
 SOURCE = REPOSITORY / "sample_data" / "data02"
 
 

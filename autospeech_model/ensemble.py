@@ -100,10 +100,11 @@ class Ensemble:
     ``returned``: its ``members`` with ``weights`` (summing to 1) and its validation ``score``."""
 
     def __init__(self, size: int, validation_labels: np.ndarray, confidence: float = 0.0, resamples: int = 200,
-                 seed: int = 0, prefer_blend: bool = True):
+                 seed: int = 0, prefer_blend: bool = True, new_family_as_good_alone: bool = True):
         self.size = size
         self.validation_labels = validation_labels
         self.confidence = confidence
+        self.new_family_as_good_alone = new_family_as_good_alone
         self.resamples = resamples
         self.seed = seed
         self.prefer_blend = prefer_blend
@@ -155,13 +156,16 @@ class Ensemble:
 
     def blend_replaces(self, blend: Scored, alone: list[Scored]) -> bool:
         """Whether ``blend`` replaces the returned composition: it validates higher, or as high with other
-        members while each family new to it validates as high ``alone`` (on a validation set that one family
-        already scores perfectly, another could otherwise never join; a weak family often leaves a perfect
-        blend perfect)."""
+        members, while each family new to it validates as high ``alone`` (with ``new_family_as_good_alone``;
+        without it, that holds only for a blend as high). A family weaker alone than the returned composition
+        can raise the blend's validation score on a few clips by chance and still lower its test score; on a
+        validation set that one family already scores perfectly, a family as good can join a blend as high."""
         returned = self.returned.weights.keys()
-        return rank(blend) > self.score or (rank(blend) == self.score and blend.weights.keys() != returned
-                                             and all(rank(family) >= self.score for family in alone
-                                                     if not family.weights.keys() & returned))
+        new_families_as_good = all(rank(family) >= self.score for family in alone
+                                   if not family.weights.keys() & returned)
+        if rank(blend) > self.score:
+            return new_families_as_good or not self.new_family_as_good_alone
+        return rank(blend) == self.score and blend.weights.keys() != returned and new_families_as_good
 
     def scored(self, families: list[list[Member]], shares: list[float] | None = None) -> Scored:
         """The composition of ``families`` (:func:`composition`) with its validation score and probabilities."""

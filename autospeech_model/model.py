@@ -363,7 +363,8 @@ class Model:
         """A new, empty ensemble validated on the current validation clips."""
         self.ensemble = Ensemble(self.config.ensemble_size, self._validation_set[1],
                                  self.config.improvement_confidence, self.config.bootstrap_resamples,
-                                 derive_seed(self.config.seed, BOOTSTRAP_STREAM), self.config.prefer_blend)
+                                 derive_seed(self.config.seed, BOOTSTRAP_STREAM), self.config.prefer_blend,
+                                 self.config.new_family_as_good_alone)
 
     def _embeddings_fit(self, clips: int) -> bool:
         """Whether features, statistics and embeddings of the first call's ``clips`` and of the test clips

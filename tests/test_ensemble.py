@@ -178,3 +178,20 @@ def test_a_blend_as_good_as_a_perfect_family_replaces_it_only_with_another_famil
     # a CNN that does not enter the pool leaves the blend as it was: no new prediction for the same members
     assert not ensemble.add(member("worse cnn", 0, seed=2, family="cnn", right=slice(0, 2)))
     assert [m.name for m in ensemble.members] == ["quick", "second quick", "cnn", "weak cnn"]
+
+
+
+@pytest.mark.parametrize("as_good_alone", [True, False])
+def test_a_new_family_weaker_alone_joins_a_blend_that_validates_higher_only_when_allowed(as_good_alone):
+    # The quick model is right on four of the six clips; a CNN right on only three, not the same ones, blended in
+    # makes one more clip right: the blend validates higher, the CNN alone lower than the returned quick model.
+    ensemble = Ensemble(size=5, validation_labels=LABELS, new_family_as_good_alone=as_good_alone)
+    quick = member("quick", 0, family="quick", right=slice(0, 4))
+    ensemble.add(quick)
+    weak = member("cnn", 0, seed=1, family="cnn", right=slice(2, 5))
+    assert weak.score < quick.score < ensemble.scored([[quick], [weak]], [quick.score, weak.score]).score
+    assert ensemble.add(weak) != as_good_alone
+    assert [m.name for m in ensemble.members] == (["quick"] if as_good_alone else ["quick", "cnn"])
+    # a CNN as good alone joins
+    assert ensemble.add(member("better cnn", 0, seed=2, family="cnn", right=slice(1, 6)))
+    assert {m.family for m in ensemble.members} == {"quick", "cnn"}

@@ -132,6 +132,7 @@ def test_predictions_never_go_backwards(pretrained, data):
     model = Model(metadata(time_budget=100), small_config(pretrained))
     model.train((train, labels), remaining_time_budget=100)
     returned = model.test(test, remaining_time_budget=99)
+    assert model.ensemble.new_family_as_good_alone == model.config.new_family_as_good_alone
     set_returned_score(model.ensemble, 1.0)  # 2·AUC − 1 never exceeds 1
     model.train((train, labels), remaining_time_budget=20)  # rounds until 0.125 × 100 s are left
     assert model.classifier.rounds_ >= 1 and model.done_training

@@ -180,7 +180,6 @@ def test_a_blend_as_good_as_a_perfect_family_replaces_it_only_with_another_famil
     assert [m.name for m in ensemble.members] == ["quick", "second quick", "cnn", "weak cnn"]
 
 
-
 @pytest.mark.parametrize("as_good_alone", [True, False])
 def test_a_new_family_weaker_alone_joins_a_blend_that_validates_higher_only_when_allowed(as_good_alone):
     # The quick model is right on four of the six clips; a CNN right on only three, not the same ones, blended in

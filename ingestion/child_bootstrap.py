@@ -12,9 +12,11 @@ depends on the standard library and numpy only. The child:
    with its parent) the model would train on, unseen, on the machine's CPUs;
 1. keeps its stdin and stdout as the command and reply channel, and points fd 0 at /dev/null and fd 1 at
    stderr, so whatever the model (or a program it starts) prints cannot corrupt the channel;
-2. receives the setup message: the code folder, the metadata and the clips and training labels;
+2. receives the setup message: the code folder and the metadata;
 3. appends the code folder (its only project path) to ``sys.path``, imports ``model.py`` from it and builds
-   ``Model(metadata)``, then answers ``ready`` with ``done_training``;
+   ``Model(metadata)``, then answers ``ready`` with ``done_training``; only then does it receive the clips and
+   training labels (the data message, unanswered), so no uncharged code of the model can reach them (a thread
+   it started could only during their transfer, which is as long as the data, not the setup limit);
 4. serves ``train`` and ``test`` commands until the harness kills it, answering ``trained`` and ``predicted``
    (the prediction as float64 and ``done_training``). Any exception of the model, ``sys.exit`` included, is
    answered with one ``error`` line naming its type, message and the model's file:line, and ends the child.
@@ -93,7 +95,7 @@ def receive(channel: Channel) -> tuple[dict, list[np.ndarray]]:
         raise ProtocolError(f"a message header of {size} bytes (at most {MAX_HEADER_BYTES})")
     try:
         header = json.loads(channel.read(size))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise ProtocolError(f"a message header that is not JSON: {error}") from error
     if not (isinstance(header, dict) and isinstance(header.get("kind"), str)
             and type(header.get("arrays")) is int and 0 <= header["arrays"] <= 8):
@@ -124,10 +126,8 @@ def clips(flat: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
 
 def serve(channel: Channel) -> None:
     """Set the model up from the first message, then answer train and test commands until killed."""
-    setup, arrays = receive(channel)
+    setup, _ = receive(channel)
     code_dir = setup["code_dir"]
-    train = (clips(arrays[0], arrays[1]), arrays[2])
-    test_x = clips(arrays[3], arrays[4])
 
     def answer(failure: str, call):
         try:
@@ -139,6 +139,9 @@ def serve(channel: Channel) -> None:
     model_class = answer("failed to import model.py: ", lambda: import_model(code_dir))
     model = answer("failed in Model(metadata): ", lambda: model_class(setup["metadata"]))
     send(channel, "ready", {"done_training": answer("", lambda: bool(model.done_training))})
+    _, arrays = receive(channel)
+    train = (clips(arrays[0], arrays[1]), arrays[2])
+    test_x = clips(arrays[3], arrays[4])
     while True:
         command, _ = receive(channel)
         remaining = command["remaining"]

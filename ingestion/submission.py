@@ -3,10 +3,10 @@
 The child (:mod:`ingestion.child_bootstrap`, started as ``python -I -S -c SOURCE``) has its own process group, the
 minimal environment of :func:`ingestion.sandbox.child_environment`, an empty scratch folder as working directory
 and HOME (removed afterwards), and runs in the sandbox of :mod:`ingestion.sandbox` where namespaces work. It gets
-the clips over a pipe before the clock starts; then every reply is awaited with a deadline (the remaining budget
-plus GRACE_SECONDS, or the setup limit) after which the whole process group is killed with SIGKILL
-(:mod:`ingestion.process_group`, which waits until its processes have ended). The group is killed at the end of
-every run too, so nothing the model started outlives it.
+the clips over a pipe once ``Model(metadata)`` is built, before the clock starts; then every reply is awaited
+with a deadline (the remaining budget plus GRACE_SECONDS, or the setup limit) after which the whole process group
+is killed with SIGKILL (:mod:`ingestion.process_group`, which waits until its processes have ended). The group is
+killed at the end of every run too, so nothing the model started outlives it.
 
 Failures of the model become :class:`IngestionError` with one line naming the code folder and the reason: its
 exception (type, message, file:line), ``sys.exit``, its process ending (exit status or signal), a malformed
@@ -116,6 +116,12 @@ class ChildSubmission:
         built; yield it, then kill its process group and remove its scratch folder."""
         if not (code_dir / "model.py").is_file():
             raise IngestionError(f"no model.py in the code folder {code_dir}")
+        hidden = tuple(hidden)
+        for folder in hidden:
+            if folder.resolve() == code_dir.resolve():
+                raise IngestionError(f"the code folder {code_dir} is also the dataset's or the output folder, "
+                                     f"whose files (the test solution, the predictions) the model must not see: "
+                                     f"put model.py in a folder of its own")
         scratch = Path(tempfile.mkdtemp(prefix="submission-"))
         try:
             command, sandboxed = child_command([sys.executable, "-I", "-S", "-c", child_source()], code_dir,
@@ -133,14 +139,18 @@ class ChildSubmission:
             shutil.rmtree(scratch, ignore_errors=True)
 
     def set_up(self, dataset: Dataset, metadata: dict, setup_limit: float) -> None:
-        fields = {"code_dir": str(self.code_dir), "metadata": metadata}
-        arrays = (*pack_clips(dataset.train_x), dataset.train_y, *pack_clips(dataset.test_x))
+        """Have the child build ``Model(metadata)``, then send it the clips and training labels (only then:
+        the model's uncharged construction cannot reach them)."""
+        deadline = time.monotonic() + setup_limit
         try:
-            reply = self.exchange("setup", fields, arrays, "ready", time.monotonic() + setup_limit)
+            reply = self.exchange("setup", {"code_dir": str(self.code_dir), "metadata": metadata}, (), "ready",
+                                  deadline)
+            self.done_training = self.done_flag(reply)
+            self.post("data", {}, (*pack_clips(dataset.train_x), dataset.train_y, *pack_clips(dataset.test_x)),
+                      deadline)
         except ReplyTimeout:
             raise IngestionError(f"model in {self.code_dir} took more than the setup limit of {setup_limit:g} s "
-                                 f"to import model.py and build Model(metadata)") from None
-        self.done_training = self.done_flag(reply)
+                                 f"to import model.py, build Model(metadata) and take the data") from None
 
     def train(self, remaining: float) -> None:
         """Run ``train`` in the child; TimeoutException when it does not answer within the budget and grace."""
@@ -149,8 +159,9 @@ class ChildSubmission:
     def test(self, remaining: float) -> tuple[np.ndarray, bool]:
         """Run ``test`` in the child; its prediction (as received, unchecked) and ``done_training``."""
         header, arrays = self.call("test", remaining, "predicted")
-        if len(arrays) != 1:
-            raise self.broken(f"a prediction reply holds {len(arrays)} arrays")
+        if len(arrays) != 1 or arrays[0].dtype != np.float64:
+            raise self.broken(f"a prediction reply holds {len(arrays)} arrays, not one of float64 "
+                              f"({', '.join(str(array.dtype) for array in arrays)})")
         return arrays[0], self.done_flag((header, arrays))
 
     def call(self, kind: str, remaining: float, expected: str) -> tuple[dict, list[np.ndarray]]:
@@ -164,9 +175,8 @@ class ChildSubmission:
     def exchange(self, kind: str, fields: dict, arrays: tuple, expected: str,
                  deadline: float) -> tuple[dict, list[np.ndarray]]:
         """Send a command and wait for its reply until ``deadline``; IngestionError when the model failed."""
-        self.channel.deadline, self.channel.limit = deadline, self.reply_limit
+        self.post(kind, fields, arrays, deadline)
         try:
-            send(self.channel, kind, fields, arrays)
             header, replied = receive(self.channel)
         except (EOFError, BrokenPipeError):
             raise IngestionError(f"model in {self.code_dir} ended without replying ({self.end_status()})") from None
@@ -177,6 +187,14 @@ class ChildSubmission:
         if header["kind"] != expected:
             raise self.broken(f"a '{header['kind']}' reply instead of '{expected}'")
         return header, replied
+
+    def post(self, kind: str, fields: dict, arrays: tuple, deadline: float) -> None:
+        """Send one message before ``deadline`` (and allow the reply ``reply_limit`` bytes)."""
+        self.channel.deadline, self.channel.limit = deadline, self.reply_limit
+        try:
+            send(self.channel, kind, fields, arrays)
+        except BrokenPipeError:
+            raise IngestionError(f"model in {self.code_dir} ended without replying ({self.end_status()})") from None
 
     def done_flag(self, reply: tuple[dict, list]) -> bool:
         done = reply[0].get("done_training")

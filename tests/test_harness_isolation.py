@@ -216,7 +216,8 @@ def test_setup_has_its_own_limit(tiny_dataset, tmp_path):
     code_dir = hostile(tmp_path, "quits", **{"mode.txt": "hang_in_init"})
     started = time.monotonic()
     with pytest.raises(IngestionError, match=re.escape(f"model in {code_dir} took more than the setup limit of 1 s "
-                                                       f"to import model.py and build Model(metadata)")):
+                                                       f"to import model.py, build Model(metadata) and take the "
+                                                       f"data")):
         run_ingestion(tiny_dataset, code_dir, tmp_path / "out", setup_limit=1)
     assert time.monotonic() - started < 1 + SLACK
     assert list((tmp_path / "out").iterdir()) == []  # the run never started: no records
@@ -271,6 +272,35 @@ def test_junk_on_the_reply_channel_is_a_protocol_error(tiny_dataset, tmp_path):
     result = run_ingestion(tiny_dataset, code_dir, tmp_path / "out", time_budget=60)
     assert not result.success and len(result.prediction_times) == 1
     assert result.error.startswith(f"model in {code_dir} broke the harness protocol: a message header of ")
+
+
+@pytest.mark.parametrize("mode, problem", [
+    ("nested", "a message header that is not JSON: maximum recursion depth exceeded"),
+    ("zero_width", "a prediction reply holds 1 arrays, not one of float64 (|S0)")])
+def test_a_forged_reply_that_would_exhaust_the_harness_is_a_protocol_error(tiny_dataset, tmp_path, mode, problem):
+    code_dir = hostile(tmp_path, "reply_forger", **{"mode.txt": mode})
+    result = run_ingestion(tiny_dataset, code_dir, tmp_path / "out", time_budget=60)
+    assert not result.success and len(result.prediction_times) == 1
+    assert result.error.startswith(f"model in {code_dir} broke the harness protocol: {problem}")
+    assert read_end_record(tmp_path / "out").error == result.error
+
+
+@pytest.mark.parametrize("sandbox", BOTH_MODES)
+def test_the_models_uncharged_construction_cannot_reach_the_data(tiny_dataset, tmp_path, sandbox):
+    # The clips are sent only after Model(metadata) is built: no frame of the child's stack holds them then.
+    result = run_ingestion(tiny_dataset, hostile(tmp_path, "data_seeker"), tmp_path / "out", time_budget=60,
+                           sandbox=sandbox)
+    assert result.success, result.error
+    assert len(result.prediction_times) == 1
+
+
+@pytest.mark.parametrize("folder", ["dataset", "output"])
+def test_a_code_folder_that_is_the_dataset_or_the_output_folder_is_refused(tiny_dataset, tmp_path, folder):
+    code_dir = tiny_dataset if folder == "dataset" else tmp_path / "out"
+    shutil.copytree(hostile(tmp_path, "label_thief"), code_dir, dirs_exist_ok=True)
+    with pytest.raises(IngestionError, match=f"^the code folder {re.escape(str(code_dir))} is also the "
+                                             f"dataset's or the output folder"):
+        run_ingestion(tiny_dataset, code_dir, tmp_path / "out", time_budget=60)
 
 
 def test_a_second_run_into_a_locked_output_folder_is_refused(tiny_dataset, tmp_path):

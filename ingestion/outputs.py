@@ -3,11 +3,14 @@
 :func:`claim_output` takes an exclusive lock on the folder (``flock`` on the folder itself, released when the
 process ends, even by a crash); a second run into the same folder is refused with :class:`OutputBusyError`.
 It then removes every earlier output: predictions ``*.predict_K``, start/end records, and the scorer's
-scores.txt, learning curve and detailed results, so a new run never sits beside an old score.
+scores.txt, learning curve and detailed results, so a new run never sits beside an old score. An entry bearing
+one of these names (or a temporary name of one, ``NAME.tmp`` / ``NAME.XXXXXXXX.tmp``) is removed whatever it
+is: a file, a folder, a link (never its target).
 
 :meth:`OutputFolder.seal`, called once the submission's process is gone, puts back every prediction the run
 wrote if anything changed it, and removes outputs the run did not write (a submission without the sandbox can
-reach the folder).
+reach the folder). Every output is written through :func:`ingestion.safe_files.write_atomically`, never
+through a link.
 """
 
 from __future__ import annotations
@@ -24,10 +27,11 @@ from pathlib import Path
 import numpy as np
 
 from ingestion.records import END_RECORD, START_RECORD
+from ingestion.safe_files import TEMPORARY_NAME, is_regular_file, remove_entry, write_atomically
 
 # scoring.score's SCORES_FILE, CURVE_FILE and DETAILS_FILE (the harness's lower layer cannot import scoring).
 SCORE_FILES = ("scores.txt", "learning_curve.png", "detailed_results.html")
-RECORD_FILES = (START_RECORD, END_RECORD, f"{START_RECORD}.tmp", f"{END_RECORD}.tmp")
+RECORD_FILES = (START_RECORD, END_RECORD)
 PREDICTION_NAME = re.compile(r".+\.predict_\d+")
 
 logger = logging.getLogger(__name__)
@@ -42,10 +46,16 @@ def prediction_path(output_dir: Path, name: str, index: int) -> Path:
     return Path(output_dir) / f"{name}.predict_{index}"
 
 
+def is_output_name(name: str) -> bool:
+    """Whether a run or its scoring writes a file ``name``, or uses ``name`` as the temporary name of one."""
+    temporary = TEMPORARY_NAME.fullmatch(name)
+    base = temporary[1] if temporary else name
+    return base in SCORE_FILES or base in RECORD_FILES or PREDICTION_NAME.fullmatch(base) is not None
+
+
 def run_outputs(output_dir: Path) -> list[Path]:
-    """The files in ``output_dir`` that a run or its scoring writes."""
-    return sorted(path for path in output_dir.iterdir() if path.is_file() and (
-        path.name in SCORE_FILES or path.name in RECORD_FILES or PREDICTION_NAME.fullmatch(path.name)))
+    """The entries of ``output_dir`` (files, folders, links alike) named like an output of a run or its scoring."""
+    return sorted(path for path in output_dir.iterdir() if is_output_name(path.name))
 
 
 class OutputFolder:
@@ -56,9 +66,10 @@ class OutputFolder:
         self.predictions: dict[Path, bytes] = {}
 
     def remove_outputs(self, keep: tuple[Path, ...] = ()) -> list[Path]:
-        removed = [path for path in run_outputs(self.path) if path not in keep]
+        """Remove every output entry but the regular files in ``keep``; returns the paths removed."""
+        removed = [path for path in run_outputs(self.path) if path not in keep or not is_regular_file(path)]
         for path in removed:
-            path.unlink()
+            remove_entry(path)
         return removed
 
     def write_prediction(self, name: str, index: int, prediction: np.ndarray) -> Path:
@@ -67,16 +78,17 @@ class OutputFolder:
         np.savetxt(buffer, prediction)
         path = prediction_path(self.path, name, index)
         self.predictions[path] = buffer.getvalue()
-        path.write_bytes(self.predictions[path])
+        remove_entry(path)  # a folder planted there (a submission without the sandbox) would block the rename
+        write_atomically(path, self.predictions[path])
         return path
 
     def seal(self) -> None:
-        """Restore changed or missing predictions of this run and remove outputs it did not write (records stay:
-        the caller rewrites them)."""
-        strangers = self.remove_outputs(keep=(*self.predictions, *(self.path / name for name in RECORD_FILES)))
+        """Restore changed or missing predictions of this run and remove every other output entry (start.txt
+        stays, the caller rewrites it), so that nothing planted can stand in the way of the records."""
+        strangers = self.remove_outputs(keep=(*self.predictions, self.path / START_RECORD))
         changed = [path for path, data in self.predictions.items() if not path.is_file() or path.read_bytes() != data]
         for path in changed:
-            path.write_bytes(self.predictions[path])
+            write_atomically(path, self.predictions[path])
         if strangers or changed:
             logger.warning("restored %d prediction file(s) changed during the run and removed %d file(s) it did not "
                            "write in %s", len(changed), len(strangers), self.path)

@@ -2,8 +2,9 @@
 
 ``start.txt`` holds ``key: value`` lines (task_name, time_budget, start_time as a Unix time), then one line
 ``K: seconds`` per prediction ``NAME.predict_K`` with the cumulative time charged to the model when it was made.
-Its header is written at the start, then one line is appended per prediction (and the whole record rewritten
-once at the end), so a crash never loses the times of predictions already written.
+Its header is written at the start, then the record is rewritten with one more line per prediction and once at
+the end, each time whole and atomically (:func:`ingestion.safe_files.write_atomically`, never through a link),
+so a crash never loses the times of predictions already written.
 ``end.txt`` holds ingestion_duration, ingestion_success (1 or 0) and, on failure, error.
 Scoring reads both with :func:`read_start_record` and :func:`read_end_record`, which trust nothing: a duplicate
 key, a task_name that is not a plain name, a time_budget that is not positive and finite, prediction times that
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingestion.dataset import name_problem
+from ingestion.safe_files import write_atomically
 
 START_RECORD = "start.txt"
 END_RECORD = "end.txt"
@@ -47,14 +49,12 @@ class StartRecord:
         lines = [f"task_name: {self.task_name}", f"time_budget: {self.time_budget:g}",
                  f"start_time: {self.start_time:.3f}"]
         lines += [_time_line(index, seconds) for index, seconds in sorted(self.prediction_times.items())]
-        _write_atomically(Path(output_dir) / START_RECORD, lines)
+        _write_lines(Path(output_dir) / START_RECORD, lines)
 
     def append(self, output_dir: Path, index: int, seconds: float) -> None:
-        """Record prediction ``index`` at ``seconds`` and append its one line to start.txt (one write call,
-        newline last: a write cut short leaves a line without newline, which readers ignore)."""
+        """Record prediction ``index`` at ``seconds`` and rewrite start.txt with its line."""
         self.prediction_times[index] = seconds
-        with open(Path(output_dir) / START_RECORD, "a", encoding="utf-8") as handle:
-            handle.write(f"{_time_line(index, seconds)}\n")
+        self.write(output_dir)
 
 
 def _time_line(index: int, seconds: float) -> str:
@@ -75,13 +75,11 @@ class EndRecord:
                  f"ingestion_success: {int(self.ingestion_success)}"]
         if self.error:
             lines.append(f"error: {' '.join(self.error.split())}")
-        _write_atomically(Path(output_dir) / END_RECORD, lines)
+        _write_lines(Path(output_dir) / END_RECORD, lines)
 
 
-def _write_atomically(path: Path, lines: list[str]) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text("".join(f"{line}\n" for line in lines))
-    temporary.replace(path)
+def _write_lines(path: Path, lines: list[str]) -> None:
+    write_atomically(path, "".join(f"{line}\n" for line in lines))
 
 
 def _read_pairs(path: Path) -> dict[str, tuple[int, str]]:

@@ -1,10 +1,11 @@
-"""The learning-curve figure and the HTML page of detailed results (figure embedded, one row per prediction)."""
+"""The learning-curve figure (PNG bytes) and the HTML page of detailed results (figure embedded, one row per
+prediction); :func:`scoring.score.write_score_outputs` writes them."""
 
 from __future__ import annotations
 
 import base64
 import html
-from pathlib import Path
+import io
 from typing import TYPE_CHECKING
 
 import matplotlib
@@ -16,8 +17,9 @@ if TYPE_CHECKING:
     from scoring.score import ScoreResult
 
 
-def write_learning_curve(result: ScoreResult, path: Path) -> Path:
-    """Plot the step learning curve over transformed time, each point's score labelled, the ALC in the title."""
+def learning_curve_png(result: ScoreResult) -> bytes:
+    """The step learning curve over transformed time as a PNG, each point's score labelled, the ALC in the
+    title."""
     counted = [p for p in result.predictions if p.counted]
     x = [0.0] + [p.transformed_time for p in counted] + [1.0]
     y = [0.0] + [p.score for p in counted]
@@ -36,20 +38,21 @@ def write_learning_curve(result: ScoreResult, path: Path) -> Path:
     axes.set_title(f"{result.task_name}: ALC = {result.alc:.4f}")
     axes.grid(alpha=0.3)
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
     plt.close(figure)
-    return path
+    return buffer.getvalue()
 
 
-def write_detailed_results(result: ScoreResult, curve: Path, path: Path) -> Path:
-    """Write an HTML page with the learning curve (base64 PNG) and a table of the predictions."""
-    image = base64.b64encode(curve.read_bytes()).decode("ascii")
+def detailed_results_html(result: ScoreResult, curve_png: bytes) -> str:
+    """An HTML page with the learning curve (base64 PNG) and a table of the predictions."""
+    image = base64.b64encode(curve_png).decode("ascii")
     rows = "\n".join(
         f"<tr><td>{p.index}</td><td>{p.time:.2f}</td><td>{p.transformed_time:.4f}</td><td>{p.score:.4f}</td>"
         f"<td>{'yes' if p.counted else 'no (after the budget)'}</td></tr>" for p in result.predictions)
     name = html.escape(result.task_name)
     outcome = {True: "succeeded", False: "failed", None: "unfinished (no end.txt)"}[result.ingestion_success]
-    path.write_text(f"""<!DOCTYPE html>
+    return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{name}: detailed results</title></head>
 <body>
 <h1>{name}: ALC {result.alc:.4f}</h1>
@@ -60,5 +63,4 @@ def write_detailed_results(result: ScoreResult, curve: Path, path: Path) -> Path
 {rows}
 </table>
 </body></html>
-""")
-    return path
+"""

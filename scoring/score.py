@@ -3,7 +3,8 @@
 Prediction times and the time budget come from the run's start.txt (see :mod:`ingestion.records`); a
 ``time_budget`` passed here overrides the recorded one. Outputs (:func:`write_score_outputs`): ``scores.txt``
 (``score: ALC`` and ``Duration: seconds``, the ingestion duration from end.txt, else the last prediction's
-time), ``learning_curve.png`` and ``detailed_results.html``.
+time), ``learning_curve.png`` and ``detailed_results.html``, each written atomically and never through a link
+(:func:`ingestion.safe_files.write_atomically`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ import numpy as np
 from ingestion.command import budget_argument
 from ingestion.dataset import check_one_hot, load_labels
 from ingestion.records import read_end_record, read_start_record
+from ingestion.safe_files import write_atomically
 from scoring.metrics import ScoringError, area_under_learning_curve, normalized_auc, transform_time
-from scoring.report import write_detailed_results, write_learning_curve
+from scoring.report import detailed_results_html, learning_curve_png
 
 SCORES_FILE = "scores.txt"
 CURVE_FILE = "learning_curve.png"
@@ -104,9 +106,11 @@ def write_score_outputs(result: ScoreResult, output_dir: str | Path) -> Path:
     """Write scores.txt, the learning-curve PNG and detailed_results.html; returns the HTML's path."""
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / SCORES_FILE).write_text(f"score: {result.alc:.6f}\nDuration: {result.duration:.2f}\n")
-    curve = write_learning_curve(result, output_dir / CURVE_FILE)
-    return write_detailed_results(result, curve, output_dir / DETAILS_FILE)
+    write_atomically(output_dir / SCORES_FILE, f"score: {result.alc:.6f}\nDuration: {result.duration:.2f}\n")
+    curve = learning_curve_png(result)
+    write_atomically(output_dir / CURVE_FILE, curve)
+    write_atomically(output_dir / DETAILS_FILE, detailed_results_html(result, curve))
+    return output_dir / DETAILS_FILE
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

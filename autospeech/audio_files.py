@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +34,7 @@ def read_audio(path: str | Path, start_seconds: float = 0.0, seconds: float | No
     if not Path(path).is_file():
         raise AudioFileError(f"audio file not found: {path}")
     try:
-        with soundfile.SoundFile(path) as handle:
+        with soundfile.SoundFile(os.fsencode(path)) as handle:  # bytes: names need not be valid UTF-8
             file_rate = handle.samplerate
             handle.seek(int(round(start_seconds * file_rate)))
             frames = -1 if seconds is None else int(round(seconds * file_rate))

@@ -13,8 +13,9 @@ naming the file, unless ``--skip-bad`` is given: then such files are skipped and
 
 Refused, with an error naming the file, folder or CSV line: the same audio (identical 16 kHz samples) under two
 labels (it would leak from train to test; within one class the first copy is kept and the others listed as
-skipped), a class name with control characters, a dataset name that is not a plain name, no clip left for
-train, and a test side with fewer than two classes (it could not be scored). A CSV may start with a UTF-8 BOM.
+skipped), a class name with control characters or not valid UTF-8, a CSV field over the csv module's limit,
+a dataset name that is not a plain name, no clip left for train, and a test side with fewer than two classes
+(it could not be scored). A CSV may start with a UTF-8 BOM.
 A class folder that is a symlink is followed only when it leads outside the source folder and is not one of
 its ancestors; symlinked folders inside a class folder are not followed.
 
@@ -68,10 +69,15 @@ class ConversionSummary:
 
 
 def check_label(label: str, where: str) -> str:
-    """``label`` unless it holds control characters (they would break class_names.txt); else DatasetError."""
+    """``label`` unless it holds control characters or is not valid UTF-8 (a folder name's undecodable bytes):
+    either would break class_names.txt; else DatasetError."""
     bad = control_characters(label)
     if bad:
         raise DatasetError(f"{where}: class name {label!r} holds control character(s) {' '.join(bad)}")
+    try:
+        label.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise DatasetError(f"{where}: class name {label!r} is not valid UTF-8") from error
     return label
 
 
@@ -109,6 +115,15 @@ def read_listing(csv_path: Path) -> list[LabelledFile]:
         reader = csv.DictReader(csv_path.read_text(encoding="utf-8-sig").splitlines())
     except UnicodeDecodeError as error:
         raise DatasetError(f"{csv_path} is not a text CSV file: {error}") from error
+    try:
+        return listed_files(reader, csv_path)
+    except csv.Error as error:  # a malformed row, e.g. a field over the csv module's size limit
+        # the line is the inner csv.reader's: DictReader's own line_num is set only once a row is read
+        raise DatasetError(f"{csv_path} line {reader.reader.line_num}: {error}") from error
+
+
+def listed_files(reader: csv.DictReader, csv_path: Path) -> list[LabelledFile]:
+    """The rows of :func:`read_listing`'s ``reader`` as labelled files."""
     columns = reader.fieldnames or []
     missing = [name for name in ("path", "label") if name not in columns]
     if missing:

@@ -26,7 +26,7 @@ import numpy as np
 
 from ingestion.command import positive_int
 from autospeech.audio_files import AudioFileError, find_audio_files, read_audio
-from ingestion.dataset import DatasetError, load_class_names
+from ingestion.dataset import load_class_names
 
 DEFAULT_BATCH_FILES = 64
 PARTIAL_SUFFIX = ".partial"
@@ -34,13 +34,8 @@ PARTIAL_SUFFIX = ".partial"
 
 def class_labels(model_dir: Path, class_num: int) -> list[str]:
     """Class names from ``model_dir/class_names.txt`` (checked against ``class_num``), else "0".."n-1"."""
-    names = load_class_names(model_dir)
-    if names is None:
-        return [str(index) for index in range(class_num)]
-    if len(names) != class_num:
-        raise DatasetError(f"{model_dir / 'class_names.txt'} has {len(names)} names, the model has {class_num} "
-                           f"classes")
-    return names
+    names = load_class_names(model_dir, class_num, counted_by="the model's class_num")
+    return [str(index) for index in range(class_num)] if names is None else names
 
 
 def check_output(output: Path, files: list[Path], model_dir: Path) -> None:

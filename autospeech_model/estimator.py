@@ -108,7 +108,7 @@ class CNNClassifier:
             settings = json.loads((directory / SETTINGS_FILE).read_text())
             classifier = cls(ModelConfig.from_dict(settings["config"]))
             rounds = int(settings["rounds"])
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError, RecursionError) as error:
             raise ValueError(f"invalid classifier settings {directory / SETTINGS_FILE}: {error!r}") from error
         classifier.network_ = keras.models.load_model(directory / NETWORK_FILE)
         classifier.rounds_, classifier.epoch_seconds_, classifier.stopped_early_ = rounds, None, False

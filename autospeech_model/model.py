@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,13 @@ class QuickState:
 
     classifier: QuickClassifier
     embedded: bool
+
+
+def shaped(arrays: dict[str, np.ndarray], key: str, shape: tuple[int, ...]) -> np.ndarray:
+    """``arrays[key]`` if it has ``shape``; else ValueError naming ``key`` (a saved model's damaged array)."""
+    if arrays[key].shape != shape:
+        raise ValueError(f"{key} has shape {arrays[key].shape}, expected {shape}")
+    return arrays[key]
 
 
 def appended(array: np.ndarray, rows: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -197,13 +205,16 @@ class Model:
             kinds = [entry["kind"] for entry in described]
             if not set(kinds) <= FAMILIES:
                 raise ValueError(f"member kinds {sorted(set(kinds) - FAMILIES)}")
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError, RecursionError) as error:
             raise ValueError(f"invalid saved-model settings {settings_path}: {error!r}") from error
         model.classifier = CNNClassifier.load(directory)
-        with np.load(directory / MEMBERS_FILE, allow_pickle=False) as archive:
-            arrays = dict(archive)
+        try:
+            with np.load(directory / MEMBERS_FILE, allow_pickle=False) as archive:
+                arrays = dict(archive)
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+            raise ValueError(f"cannot read saved-model members {directory / MEMBERS_FILE} (truncated or "
+                             f"corrupt?): {error}") from error
         model.ensemble = Ensemble(model.config.ensemble_size, np.zeros((0, model.class_num)))
-        weight_count = len(model.classifier.network_.weights)
         weights = {}
         try:
             for index, (entry, kind) in enumerate(zip(described, kinds)):
@@ -213,12 +224,16 @@ class Model:
                              if key.startswith(prefix)}
                     state = QuickState(QuickClassifier.from_arrays(saved, model.class_num), bool(entry["embedded"]))
                 elif kind == PRIOR:
-                    state = Prior(arrays[f"{prefix}prior"])
+                    state = Prior(shaped(arrays, f"{prefix}prior", (model.class_num,)))
                 else:
-                    state = [arrays[f"{prefix}weight{k}"] for k in range(weight_count)]
+                    state = [shaped(arrays, f"{prefix}weight{k}", tuple(weight.shape))
+                             for k, weight in enumerate(model.classifier.network_.weights)]
                 weights[Member(entry["name"], entry["score"], np.zeros(0), state, kind)] = entry["weight"]
         except KeyError as error:
             raise ValueError(f"invalid saved model in {directory}: {error} is missing") from error
+        except ValueError as error:
+            raise ValueError(f"invalid saved model {directory / MEMBERS_FILE}: member {index} ({kind}): "
+                             f"{error}") from error
         model.ensemble.returned = Scored(settings.get("ensemble_score"), weights, None)
         model.done_training = True
         return model

@@ -12,6 +12,24 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 
+def check_quick_arrays(arrays: dict[str, np.ndarray], class_num: int) -> None:
+    """ValueError naming the array unless :meth:`QuickClassifier.to_arrays`'s arrays fit together (a damaged
+    file): ``classes`` distinct integers in [0, class_num), at least two; ``mean`` and ``scale`` (features,);
+    ``coef`` (rows, features) and ``intercept`` (rows,), one row per class (one for two classes)."""
+    classes = arrays["quick_classes"]
+    if (classes.ndim != 1 or classes.dtype.kind not in "iu" or len(classes) < 2
+            or len(set(classes.tolist())) != len(classes) or classes.min() < 0 or classes.max() >= class_num):
+        raise ValueError(f"quick_classes {classes!r} must be at least two distinct class indices in "
+                         f"[0, {class_num})")
+    features = arrays["quick_coef"].shape[1:]
+    rows = 1 if len(classes) == 2 else len(classes)
+    expected = {"quick_mean": features, "quick_scale": features, "quick_coef": (rows, *features),
+                "quick_intercept": (rows,)}
+    for key, shape in expected.items():
+        if arrays[key].shape != shape:
+            raise ValueError(f"{key} has shape {arrays[key].shape}, expected {shape}")
+
+
 class QuickClassifier:
     """StandardScaler → multinomial LogisticRegression(C=regularization) over ``class_num`` classes."""
 
@@ -37,7 +55,8 @@ class QuickClassifier:
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], class_num: int) -> QuickClassifier:
-        """Inverse of :meth:`to_arrays`."""
+        """Inverse of :meth:`to_arrays`; ValueError when the arrays do not fit together (a damaged file)."""
+        check_quick_arrays(arrays, class_num)
         quick = cls(class_num)
         scaler, regression = StandardScaler(), LogisticRegression()
         scaler.mean_, scaler.scale_, scaler.var_ = arrays["quick_mean"], arrays["quick_scale"], arrays["quick_scale"] ** 2

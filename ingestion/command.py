@@ -37,14 +37,6 @@ def positive_int(text: str) -> int:
     return value
 
 
-def positive_float(text: str) -> float:
-    """argparse type: a finite float > 0 (e.g. a time budget in seconds)."""
-    value = float(text)
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
-
-
 def budget_argument(text: str) -> float:
     """argparse type: a time budget, seconds in (0, MAX_TIME_BUDGET] (a week: more is a typo, not a budget)."""
     value = float(text)
@@ -71,6 +63,8 @@ def call_main(main: Callable[[argparse.Namespace], int], args: argparse.Namespac
         return main(args)
     except (ValueError, OSError) as error:
         message = " ".join(str(error).splitlines()) or type(error).__name__
+        # a file name's undecodable bytes (surrogates in Python) are shown as \xff, never fail the print
+        message = message.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
         print(f"{prog}: error: {message}", file=sys.stderr)
         return BAD_INPUT_EXIT_CODE
     except Terminated:

@@ -31,6 +31,7 @@ import io
 import json
 import pickle
 import unicodedata
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
+from ingestion.child_bootstrap import MAX_HEADER_BYTES
 from ingestion.safe_pickle import ENCODING, ClipUnpickler, UnsafePickleError
 
 SAMPLE_RATE = 16000
@@ -45,6 +47,8 @@ REQUIRED_META_KEYS = ("class_num", "train_num", "test_num")
 MIN_META_COUNTS = {"class_num": 2, "train_num": 1, "test_num": 1}
 MAX_TIME_BUDGET = 7 * 24 * 3600.0  # seconds: a week; more is a typo (1e12), not a budget anyone can wait for
 MAX_CHANNELS = 8  # a 2-D clip is channels × frames when one side is at most this long
+MAX_SMALL_FILE_BYTES = 1_000_000  # meta.json, class_names.txt: a larger one is a mistake (or /dev/zero)
+MAX_METADATA_BYTES = MAX_HEADER_BYTES // 2  # meta.json as JSON, sent to Model(metadata) in one protocol header
 
 
 class DatasetError(ValueError):
@@ -91,6 +95,8 @@ def find_data_dir(dataset_dir: str | Path) -> tuple[str, Path]:
     candidates = sorted(path.glob("*.data"))
     if len(candidates) != 1:
         raise DatasetError(f"{path} must contain exactly one NAME.data folder, found {len(candidates)}")
+    if not candidates[0].is_dir():
+        raise DatasetError(f"{candidates[0]} must be a folder (NAME.data), but it is not")
     return candidates[0].name[: -len(".data")], candidates[0]
 
 
@@ -108,16 +114,45 @@ def check_time_budget(value: object, where: str) -> float:
     return float(value)
 
 
+def read_small_text(path: Path, what: str) -> str:
+    """The UTF-8 text of ``path``, a small file (at most MAX_SMALL_FILE_BYTES); else DatasetError naming
+    ``what`` and ``path``. Reads no more than the limit, whatever the file is (a link to /dev/zero, say)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_SMALL_FILE_BYTES + 1)
+    except FileNotFoundError as error:
+        raise DatasetError(f"missing {what}: {path}") from error
+    except OSError as error:  # a folder, a file without read permission
+        raise DatasetError(f"cannot read {what} {path}: {error.strerror or error}") from error
+    if len(data) > MAX_SMALL_FILE_BYTES:
+        raise DatasetError(f"{what} {path} is larger than {MAX_SMALL_FILE_BYTES:,} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise DatasetError(f"{what} {path} is not UTF-8 text: {error}") from error
+
+
+def read_small_json(path: Path, what: str) -> object:
+    """The JSON value in the small file ``path`` (:func:`read_small_text`); DatasetError naming ``path``
+    when it is not valid JSON or nests too deeply to parse."""
+    text = read_small_text(path, what)
+    try:
+        return json.loads(text)
+    except ValueError as error:  # JSONDecodeError, and an integer over Python's 4,300-digit limit
+        raise DatasetError(f"{what} is not valid JSON: {path}: {error}") from error
+    except RecursionError as error:
+        raise DatasetError(f"{what} is not valid JSON: {path}: nested too deeply") from error
+
+
 def load_metadata(data_dir: Path) -> dict:
     path = data_dir / "meta.json"
-    try:
-        metadata = json.loads(path.read_text())
-    except FileNotFoundError as error:
-        raise DatasetError(f"missing metadata file: {path}") from error
-    except json.JSONDecodeError as error:
-        raise DatasetError(f"metadata file is not valid JSON: {path}: {error}") from error
+    metadata = read_small_json(path, "metadata file")
     if not isinstance(metadata, dict):
         raise DatasetError(f"metadata file must hold a JSON object: {path}")
+    size = len(json.dumps(metadata))  # as the harness sends it
+    if size > MAX_METADATA_BYTES:
+        raise DatasetError(f"metadata file {path} is too large to pass to Model(metadata): {size:,} bytes as "
+                           f"JSON, at most {MAX_METADATA_BYTES:,}")
     missing = [key for key in REQUIRED_META_KEYS if key not in metadata]
     if missing:
         raise DatasetError(f"metadata file {path} lacks required key(s): {', '.join(missing)}")
@@ -130,17 +165,30 @@ def load_metadata(data_dir: Path) -> dict:
     return metadata
 
 
+def read_table(path: Path, what: str, error: type[ValueError] = DatasetError) -> np.ndarray:
+    """The numbers of the text file ``path`` (``what``: a solution or prediction file) as a 2-D array;
+    ``error`` naming ``path`` when it is missing, unreadable (a folder, say), not a numeric table, or empty."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # numpy's "input contained no data": refused below
+            table = np.loadtxt(path, ndmin=2)
+    except FileNotFoundError as cause:
+        raise error(f"missing {what}: {path}") from cause
+    except OSError as cause:
+        raise error(f"cannot read {what} {path}: {cause.strerror or cause}") from cause
+    except ValueError as cause:
+        raise error(f"{what} is not a numeric table: {path}: {cause}") from cause
+    if not table.size:
+        raise error(f"{what} {path} is empty")
+    return table
+
+
 def load_labels(path: Path, class_num: int | None, rows: int | None = None) -> np.ndarray:
     """Load one-hot (or multi-hot) label rows from a text solution file and check their shape.
 
     ``class_num`` None accepts any number of columns (scoring learns it from the solution itself).
     """
-    try:
-        labels = np.loadtxt(path, ndmin=2)
-    except FileNotFoundError as error:
-        raise DatasetError(f"missing solution file: {path}") from error
-    except ValueError as error:
-        raise DatasetError(f"solution file is not a numeric table: {path}: {error}") from error
+    labels = read_table(path, "solution file")
     if class_num is not None and labels.shape[1] != class_num:
         hint = " (class indices instead of one-hot rows?)" if labels.shape[1] == 1 else ""
         raise DatasetError(f"solution file {path} has {labels.shape[1]} columns, class_num is {class_num}{hint}")
@@ -226,12 +274,20 @@ def scale_pcm(array: np.ndarray) -> np.ndarray:
 
 def to_mono_float(clip: object, where: str) -> np.ndarray:
     """One clip as 1-D float32 samples (:func:`scale_pcm`); a 2-D clip is averaged over its channels, the
-    axis of length 1..MAX_CHANNELS ((frames, channels) first, as soundfile lays them out). Other shapes and
-    non-numeric clips raise DatasetError naming ``where``."""
-    array = np.asarray(clip)
+    axis of length 1..MAX_CHANNELS ((frames, channels) first, as soundfile lays them out). Other shapes,
+    non-numeric clips and samples past float32's range raise DatasetError naming ``where``."""
+    try:
+        array = np.asarray(clip)
+    except (ValueError, TypeError, RecursionError) as error:  # ragged nested lists, for one
+        raise DatasetError(f"{where} is not an array of samples: {error}") from error
     if array.dtype.kind not in "fiu":
         raise DatasetError(f"{where} is not numeric (dtype {array.dtype})")
-    samples = scale_pcm(array)
+    try:
+        with np.errstate(over="raise"):  # float64 samples past float32's range would become ±inf
+            samples = scale_pcm(array)
+    except FloatingPointError as error:
+        raise DatasetError(f"{where} holds samples beyond float32's range (largest magnitude "
+                           f"{np.abs(array).max():.3g}); audio samples lie in [-1, 1]") from error
     if samples.ndim == 1:
         return samples
     if samples.ndim == 2:
@@ -287,6 +343,7 @@ def load_dataset(dataset_dir: str | Path, with_test_labels: bool = False, trust_
     """
     name, data_dir = find_data_dir(dataset_dir)
     metadata = load_metadata(data_dir)
+    class_names = load_class_names(data_dir, metadata["class_num"])
     train_x = load_waveforms(data_dir, "train", trust_pickle)
     test_x = load_waveforms(data_dir, "test", trust_pickle)
     for split, clips in (("train", train_x), ("test", test_x)):
@@ -298,13 +355,21 @@ def load_dataset(dataset_dir: str | Path, with_test_labels: bool = False, trust_
     test_path = data_dir.parent / f"{name}.solution"
     test_labels = load_test_labels(test_path, metadata) if with_test_labels or test_path.exists() else None
     return Dataset(name, metadata, train_x, train_y, test_x, test_labels if with_test_labels else None,
-                   load_class_names(data_dir))
+                   class_names)
 
 
-def load_class_names(data_dir: Path) -> list[str] | None:
-    """Class names from NAME.data/class_names.txt, or None when the dataset has none."""
-    path = data_dir / "class_names.txt"
-    return path.read_text().splitlines() if path.exists() else None
+def load_class_names(folder: Path, class_num: int | None = None,
+                     counted_by: str = "meta.json's class_num") -> list[str] | None:
+    """Class names from ``folder``/class_names.txt (NAME.data, or a saved model's folder), one a line, or None
+    when there is none. With ``class_num``, DatasetError naming the file and both counts unless it holds
+    exactly that many names (``counted_by`` says where class_num comes from)."""
+    path = folder / "class_names.txt"
+    if not path.exists():
+        return None
+    names = read_small_text(path, "class names file").splitlines()
+    if class_num is not None and len(names) != class_num:
+        raise DatasetError(f"{path} has {len(names)} names, {counted_by} is {class_num}")
+    return names
 
 
 def _encode_clip(waveform: np.ndarray) -> bytes:

@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ingestion.command import budget_argument, positive_float
+from ingestion.command import budget_argument
 from ingestion.dataset import Dataset, find_data_dir, load_dataset
 from ingestion.in_process import InProcessSubmission
 from ingestion.outputs import OutputFolder, claim_output, prediction_path
@@ -216,7 +216,7 @@ def add_arguments(parser: argparse.ArgumentParser, several_datasets: bool = Fals
                         help=f"seconds; overrides meta.json's time_budget (default: meta.json's, "
                              f"else {DEFAULT_TIME_BUDGET:g})")
     add_trust_pickle(parser)
-    parser.add_argument("--setup-limit", type=positive_float, default=SETUP_LIMIT_SECONDS,
+    parser.add_argument("--setup-limit", type=budget_argument, default=SETUP_LIMIT_SECONDS,
                         help="seconds allowed to import model.py and build Model(metadata), not charged to the "
                              "budget (default: %(default)g)")
     parser.add_argument("--no-sandbox", dest="sandbox", action="store_false",

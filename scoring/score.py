@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ingestion.command import budget_argument
-from ingestion.dataset import check_one_hot, load_labels
+from ingestion.dataset import check_one_hot, load_labels, read_table
 from ingestion.records import read_end_record, read_start_record
 from ingestion.safe_files import write_atomically
 from scoring.metrics import ScoringError, area_under_learning_curve, normalized_auc, transform_time
@@ -62,10 +62,7 @@ class ScoreResult:
 
 def load_prediction(path: Path, solution: np.ndarray, solution_file: Path) -> np.ndarray:
     """Read one prediction file and check it has the solution's shape and only finite values."""
-    try:
-        prediction = np.loadtxt(path, ndmin=2)
-    except ValueError as error:
-        raise ScoringError(f"prediction file is not a numeric table: {path}: {error}") from error
+    prediction = read_table(path, "prediction file", ScoringError)
     if prediction.shape != solution.shape:
         raise ScoringError(f"prediction file {path} has shape {prediction.shape}, but the solution file "
                            f"{solution_file} has shape {solution.shape}")

@@ -149,3 +149,41 @@ def test_a_failure_while_writing_leaves_nothing_and_a_rerun_works(tmp_path):
     summary = convert(source, tmp_path / "out")
     assert output_entries(tmp_path / "out") == [".in.partial-killed", "in"]
     np.testing.assert_array_equal(load_dataset(summary.dataset_dir).train_y.sum(axis=0), [2, 2])
+
+
+def non_utf8_folder(source: Path) -> Path:
+    """Rename class folder b to the byte 0xff (not valid UTF-8: Python sees the surrogate '\\udcff')."""
+    folder = source / os.fsdecode(b"\xff")
+    (source / "b").rename(folder)
+    return folder
+
+
+def long_field_listing(source: Path) -> Path:
+    """A CSV whose line 3 holds a path longer than the csv module's field limit (131072 characters)."""
+    return write_listing(source.parent / "list.csv", ["in/a/0.wav,a,", "in/" + "x" * 200_000 + ".wav,b,"])
+
+
+@pytest.mark.parametrize("skip_bad", [[], ["--skip-bad"]])
+@pytest.mark.parametrize("spoil, problem", [
+    (lambda source: f"class folder {non_utf8_folder(source).parent}/\\xff: class name '\\udcff' is not valid UTF-8",
+     "the folder's name"),
+    (lambda source: f"{long_field_listing(source)} line 3: field larger than field limit (131072)", "the CSV line"),
+])
+def test_a_class_folder_name_that_is_not_utf8_or_a_huge_csv_field_is_one_line_naming_it(tmp_path, capsys, spoil,
+                                                                                         problem, skip_bad):
+    source = class_folders(tmp_path / "in")
+    expected = spoil(source)
+    given = tmp_path / "list.csv" if (tmp_path / "list.csv").exists() else source
+    assert main(["convert", str(given), "--output", str(tmp_path / "out"), *skip_bad]) == 2
+    error = capsys.readouterr().err
+    assert error == f"autospeech: error: {expected}\n", f"the error should name {problem}"
+    assert output_entries(tmp_path / "out") == []
+
+
+def test_an_audio_file_whose_name_is_not_utf8_is_read(tmp_path):
+    source = class_folders(tmp_path / "in")
+    odd = source / "a" / os.fsdecode(b"\xff.wav")
+    (source / "a" / "0.wav").rename(odd)
+    summary = convert(source, tmp_path / "out")
+    assert sum(summary.counts["train"].values()) + sum(summary.counts["test"].values()) == 6
+    assert summary.skipped == []

@@ -19,8 +19,9 @@ import pytest
 import soundfile
 from conftest import REPOSITORY, make_tiny_dataset, real_clips_by_class
 
-from ingestion.dataset import (MAX_TIME_BUDGET, DatasetError, check_solution, load_dataset, load_waveforms,
-                               save_dataset, solution_path)
+from autospeech.cli import main
+from ingestion.dataset import (MAX_METADATA_BYTES, MAX_SMALL_FILE_BYTES, MAX_TIME_BUDGET, DatasetError,
+                               check_solution, load_dataset, load_waveforms, save_dataset, solution_path)
 
 DUMMY_MODELS = Path(__file__).resolve().parent / "dummy_models"
 
@@ -171,6 +172,8 @@ def test_uint8_and_int8_clips_are_centred_and_scaled(tmp_path):
     (np.zeros((100, 100), np.float32), r"has shape \(100, 100\)"),
     (np.float32(0.5), r"has shape \(\)"),
     (np.array(["a", "b"]), r"is not numeric \(dtype <U1\)"),
+    ([[0.1, 0.2], [0.1, [0.2]]], r"is not an array of samples: setting an array element with a sequence"),
+    (np.array([0.5, -1e300]), r"holds samples beyond float32's range \(largest magnitude 1e\+300\)"),
 ])
 def test_unusable_clips_are_named_by_file_and_index(tmp_path, clip, problem):
     path = save_pkl(tmp_path / "train.pkl", [np.zeros(10, np.float32), clip])
@@ -224,6 +227,8 @@ def test_counts_that_cannot_make_a_task_are_refused(tmp_path, key, value, least)
     ("1 0\n0 1\n1 0\n", "has 2 columns, class_num is 3"),
     ("1 1 0\n0 1 0\n0 0 1\n", "row 1 sums to 2, but each row must be one-hot"),
     ("0 1 0\n0 1 0\n0 1 0\n", "every test clip is of class 1; scoring needs test clips of at least two classes"),
+    ("", " is empty"),
+    ("\n  \n", " is empty"),
 ])
 def test_a_test_solution_that_cannot_be_scored_is_refused_before_the_run(tmp_path, solution, problem):
     dataset = make_tiny_dataset(tmp_path, n_classes=3, clips_per_class=1, test_per_class=1)
@@ -231,6 +236,14 @@ def test_a_test_solution_that_cannot_be_scored_is_refused_before_the_run(tmp_pat
     for check in (load_dataset, check_solution):
         with pytest.raises(DatasetError, match=re.escape(str(solution_path(dataset))) + ".*" + re.escape(problem)):
             check(dataset)
+
+
+def test_a_name_data_that_is_not_a_folder_is_named(tmp_path):
+    dataset = tmp_path / "tiny"
+    dataset.mkdir()
+    (dataset / "tiny.data").write_text("not a folder")
+    with pytest.raises(DatasetError, match=re.escape(f"{dataset / 'tiny.data'} must be a folder (NAME.data)")):
+        load_dataset(dataset)
 
 
 def test_a_missing_solution_is_fine_for_ingestion_but_not_for_check_solution(tmp_path):
@@ -251,3 +264,54 @@ def test_save_dataset_writes_what_the_reader_reads(tmp_path):
     np.testing.assert_array_equal(load_dataset(dataset).train_x[0], expected)
     (dataset / "mixed.data" / "train.npz").unlink()
     np.testing.assert_array_equal(load_dataset(dataset).train_x[1], expected)
+
+
+def link_to_dev_zero(path: Path) -> None:
+    path.unlink()
+    path.symlink_to("/dev/zero")
+
+
+# (file in NAME.data, how to spoil it, what the error says after the file's path)
+SPOILED_SMALL_FILES = {
+    "deeply nested meta.json": ("meta.json", lambda path: path.write_text("[" * 100_000), ": nested too deeply"),
+    "non-UTF-8 meta.json": ("meta.json", lambda path: path.write_bytes(b'\xff\xfe{"class_num": 2}'),
+                            " is not UTF-8 text: 'utf-8' codec can't decode byte 0xff"),
+    "meta.json over the size cap": ("meta.json", lambda path: path.write_text(json.dumps(
+        {**json.loads(path.read_text()), "extra": "x" * MAX_SMALL_FILE_BYTES})),
+        f" is larger than {MAX_SMALL_FILE_BYTES:,} bytes"),
+    "meta.json too large to pass to the model": ("meta.json", lambda path: path.write_text(json.dumps(
+        {**json.loads(path.read_text()), "extra": "x" * MAX_METADATA_BYTES})),
+        " is too large to pass to Model(metadata)"),
+    "meta.json with an integer of 5,000 digits": ("meta.json", lambda path: path.write_text(
+        '{"class_num": 1' + "0" * 5000 + "}"), ": Exceeds the limit (4300 digits)"),
+    "meta.json linked to /dev/zero": ("meta.json", link_to_dev_zero, f" is larger than {MAX_SMALL_FILE_BYTES:,} bytes"),
+    "meta.json is a folder": ("meta.json", lambda path: (path.unlink(), path.mkdir()), ": Is a directory"),
+    "class_names.txt is a folder": ("class_names.txt", lambda path: (path.unlink(), path.mkdir()),
+                                    ": Is a directory"),
+    "non-UTF-8 class_names.txt": ("class_names.txt", lambda path: path.write_bytes(b"\xff\nb\n"),
+                                  " is not UTF-8 text: 'utf-8' codec can't decode byte 0xff"),
+    "too few class names": ("class_names.txt", lambda path: path.write_text("a\n"),
+                            " has 1 names, meta.json's class_num is 2"),
+    "too many class names": ("class_names.txt", lambda path: path.write_text("a\nb\nc\n"),
+                             " has 3 names, meta.json's class_num is 2"),
+}
+
+
+@pytest.mark.parametrize("command", ["export-pkl", "fit", "ingest"])
+@pytest.mark.parametrize("case", SPOILED_SMALL_FILES)
+def test_a_spoiled_meta_json_or_class_names_is_one_line_naming_the_file(tmp_path, capsys, case, command):
+    dataset = save_dataset(tmp_path, "tiny", *[[np.zeros(100, np.float32)] * 2, np.eye(2, dtype=int)] * 2,
+                           class_names=["a", "b"])
+    name, spoil, problem = SPOILED_SMALL_FILES[case]
+    path = dataset / "tiny.data" / name
+    spoil(path)
+    out = tmp_path / "out"
+    argv = {"export-pkl": ["export-pkl", str(dataset), str(out)],
+            "fit": ["fit", "--dataset", str(dataset), "--model-dir", str(out)],
+            "ingest": ["ingest", "--dataset", str(dataset), "--code-dir", str(DUMMY_MODELS / "class_prior"),
+                       "--output", str(out)]}[command]
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "Traceback" not in error
+    assert error.startswith("autospeech: error: ") and f"{path}{problem}" in error
+    assert not out.exists() or not list(out.rglob("*"))  # refused before anything was written

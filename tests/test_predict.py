@@ -129,7 +129,7 @@ def test_predict_rejects_a_missing_model_or_mismatched_class_names(fitted, capsy
     shutil.copytree(root / "model", wrong)
     (wrong / CLASS_NAMES_FILE).write_text("a\nb\nc\n")
     assert main(["predict", "--model-dir", str(wrong), audio]) == 2
-    assert "class_names.txt has 3 names, the model has 2 classes" in capsys.readouterr().err
+    assert "class_names.txt has 3 names, the model's class_num is 2" in capsys.readouterr().err
     broken = root / "broken_settings"
     shutil.copytree(root / "model", broken)
     settings = json.loads((broken / "model.json").read_text())
@@ -155,3 +155,40 @@ def test_fit_with_a_budget_too_small_to_build_a_model_is_a_clear_error(fitted, c
     error = capsys.readouterr().err.splitlines()[-1]
     assert error.startswith("autospeech: error: training on ") and "nothing saved" in error
     assert not (root / "tiny_budget" / "classifier.keras").exists()
+
+
+def truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:5000])
+
+
+def first_rows_only(path: Path) -> None:
+    arrays = dict(np.load(path))
+    np.savez(path, **{key: value[:1] for key, value in arrays.items()})
+
+
+# (file in the model folder, how to spoil it, what the error says after the file's path)
+SPOILED_MODEL_FILES = {
+    "truncated members.npz": ("members.npz", truncate, " (truncated or corrupt?): File is not a zip file"),
+    "members.npz that is text": ("members.npz", lambda path: path.write_text("hello\n"),
+                                 " (truncated or corrupt?): This file contains pickled (object) data"),
+    "members.npz of wrong shapes": ("members.npz", first_rows_only, ": member 0 (cnn): member0_weight"),
+    "deeply nested model.json": ("model.json", lambda path: path.write_text("[" * 100_000),
+                                 ": RecursionError("),
+    "non-UTF-8 class_names.txt": (CLASS_NAMES_FILE, lambda path: path.write_bytes(b"\xff\n\xfe\n"),
+                                  " is not UTF-8 text"),
+}
+
+
+@pytest.mark.parametrize("case", SPOILED_MODEL_FILES)
+def test_a_spoiled_model_file_is_one_line_naming_it(fitted, capsys, tmp_path, case):
+    root, _ = fitted
+    name, spoil, problem = SPOILED_MODEL_FILES[case]
+    model_dir = tmp_path / "model"
+    shutil.copytree(root / "model", model_dir)
+    spoil(model_dir / name)
+    output = tmp_path / "out.csv"
+    assert main(["predict", "--model-dir", str(model_dir), str(root / "audio" / "high" / "high0.flac"),
+                 "--output", str(output)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("autospeech: error: ") and f"{model_dir / name}{problem}" in error
+    assert error.count("\n") == 1 and "Traceback" not in error and not output.exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from autospeech_model.quick import QuickClassifier
 
@@ -28,3 +29,28 @@ def test_arrays_round_trip_gives_the_same_predictions():
     quick = QuickClassifier(class_num=4, regularization=0.5).fit(descriptors, labels)
     restored = QuickClassifier.from_arrays(quick.to_arrays(), class_num=4)
     np.testing.assert_allclose(restored.predict_proba(descriptors), quick.predict_proba(descriptors), atol=1e-6)
+
+
+def test_two_classes_round_trip():
+    descriptors, labels = blobs()
+    two = labels[:, [0, 2]].sum(axis=1) > 0
+    quick = QuickClassifier(class_num=4).fit(descriptors[two], labels[two])
+    restored = QuickClassifier.from_arrays(quick.to_arrays(), class_num=4)
+    np.testing.assert_allclose(restored.predict_proba(descriptors), quick.predict_proba(descriptors), atol=1e-6)
+
+
+@pytest.mark.parametrize("key, change, problem", [
+    ("quick_mean", lambda value: value[:1], r"quick_mean has shape \(1,\), expected \(6,\)"),
+    ("quick_coef", lambda value: value[:1], r"quick_coef has shape \(1, 6\), expected \(3, 6\)"),
+    ("quick_intercept", lambda value: value[:, None], r"quick_intercept has shape \(3, 1\), expected \(3,\)"),
+    ("quick_classes", lambda value: value[:1], r"quick_classes array\(\[0\]\) must be at least two distinct"),
+    ("quick_classes", lambda value: value + 2, r"quick_classes array\(\[2, 4, 5\]\) must be .* in \[0, 4\)"),
+    ("quick_classes", lambda value: value.astype(float), r"quick_classes .* must be at least two distinct class"),
+])
+def test_arrays_that_do_not_fit_together_are_refused_naming_the_array(key, change, problem):
+    """A damaged saved model fails at load, naming the array, not in scikit-learn at its first prediction."""
+    descriptors, labels = blobs()
+    arrays = QuickClassifier(class_num=4).fit(descriptors, labels).to_arrays()
+    arrays[key] = change(arrays[key])
+    with pytest.raises(ValueError, match=problem):
+        QuickClassifier.from_arrays(arrays, class_num=4)

@@ -194,3 +194,17 @@ def test_unreadable_audio_through_the_cli_names_the_file(tmp_path, capsys):
     error = capsys.readouterr().err.strip().splitlines()[-1]  # the error is the last line
     assert error.startswith("autospeech: error: cannot read audio file ") and "corrupt.ogg" in error
     assert error.endswith("(use --skip-bad to skip bad files)")
+
+
+@pytest.mark.parametrize("command", ["ingest", "run"])
+@pytest.mark.parametrize("limit", ["1e7", "604801", "0", "nan", "inf"])
+def test_a_setup_limit_beyond_a_week_is_refused_by_the_argument_parser(tmp_path, capsys, command, limit):
+    """Beyond about 2.1e6 s the wait for the model's setup would overflow the OS's timeout (a traceback)."""
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--dataset", str(REPOSITORY / "sample_data" / "data05"), "--code-dir",
+              str(REPOSITORY / "tests" / "dummy_models" / "class_prior"), "--output", str(tmp_path / "out"),
+              "--setup-limit", limit])
+    assert exit_info.value.code == 2 and not (tmp_path / "out").exists()
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"autospeech {command}: error: argument --setup-limit: must be a positive number of seconds, at most "
+        f"604800 (a week), got {limit}")

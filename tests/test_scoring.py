@@ -167,6 +167,22 @@ def test_command_line_prints_alc_and_fails_cleanly(tmp_path, solution_file):
     assert missing.stderr.strip() == f"python -m scoring: error: missing solution file: {tmp_path / 'nope.solution'}"
 
 
+@pytest.mark.parametrize("spoiled, spoil, problem", [
+    ("solution", lambda path: path.write_text(""), "solution file {path} is empty"),
+    ("solution", lambda path: (path.unlink(), path.mkdir()), "cannot read solution file {path}: Is a directory"),
+    ("prediction", lambda path: path.write_text("\n"), "prediction file {path} is empty"),
+    ("prediction", lambda path: (path.unlink(), path.mkdir()), "cannot read prediction file {path}: Is a directory"),
+])
+def test_an_empty_or_unreadable_table_is_one_line_naming_it(tmp_path, solution_file, spoiled, spoil, problem):
+    run = write_run(tmp_path / "run", [SOLUTION.astype(float)], [60.0])
+    path = solution_file if spoiled == "solution" else run / "task.predict_0"
+    spoil(path)
+    done = subprocess.run([sys.executable, "-m", "scoring", "--predictions", str(run), "--solution",
+                           str(solution_file)], cwd=REPOSITORY, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr == f"python -m scoring: error: {problem.format(path=path)}\n"  # no numpy warning line
+
+
 @settings(max_examples=60, deadline=None)
 @given(classes=st.integers(2, 6), clips=st.integers(2, 40), seed=st.integers(0, 2**32 - 1))
 def test_the_models_validation_score_is_the_scorers_metric(classes, clips, seed):

@@ -9,7 +9,8 @@ depends on the standard library and numpy only. The child:
 
 0. asks the kernel (Linux ``prctl(PR_SET_PDEATHSIG)``) to SIGKILL it when the harness's process ends, however
    it ends: a harness killed with SIGKILL runs no clean-up, and outside the sandbox (whose bubblewrap dies
-   with its parent) the model would train on, unseen, on the machine's CPUs;
+   with its parent) the model would train on, unseen, on the machine's CPUs; and volunteers as the first
+   process the kernel's OOM killer takes;
 1. keeps its stdin and stdout as the command and reply channel, and points fd 0 at /dev/null and fd 1 at
    stderr, so whatever the model (or a program it starts) prints cannot corrupt the channel;
 2. receives the setup message: the code folder and the metadata;
@@ -174,8 +175,19 @@ def die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
+def first_for_the_oom_killer() -> None:
+    """Make this process, and every one it starts, the kernel's first choice when memory runs out
+    (``oom_score_adj`` 1000, which only a privileged process could lower again), never the harness."""
+    try:
+        with open("/proc/self/oom_score_adj", "w") as handle:
+            handle.write("1000")
+    except OSError:  # not Linux, or no /proc
+        pass
+
+
 def main() -> None:
     die_with_parent()
+    first_for_the_oom_killer()
     channel = Channel(os.dup(0), os.dup(1))  # dup'ed descriptors are not inherited by the model's programs
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)

@@ -37,6 +37,14 @@ def positive_int(text: str) -> int:
     return value
 
 
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0 (e.g. a memory limit in GiB)."""
+    value = float(text)
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
 def budget_argument(text: str) -> float:
     """argparse type: a time budget, seconds in (0, MAX_TIME_BUDGET] (a week: more is a typo, not a budget)."""
     value = float(text)

@@ -5,16 +5,18 @@ minimal environment of :func:`ingestion.sandbox.child_environment`, an empty scr
 and HOME (removed afterwards), and runs in the sandbox of :mod:`ingestion.sandbox` where namespaces work. It gets
 the clips over a pipe once ``Model(metadata)`` is built, before the clock starts; then every reply is awaited
 with a deadline (the remaining budget plus GRACE_SECONDS, or the setup limit) after which the whole process group
-is killed with SIGKILL (:mod:`ingestion.process_group`, which waits until its processes have ended). The group is
-killed at the end of every run too, so nothing the model started outlives it.
+is killed with SIGKILL (:mod:`ingestion.process_group`, which waits until its processes have ended); meanwhile
+its process tree's memory is measured against a limit (:mod:`ingestion.memory_limit`). The group is killed at
+the end of every run too, so nothing the model started outlives it.
 
 Failures of the model become :class:`IngestionError` with one line naming the code folder and the reason: its
 exception (type, message, file:line), ``sys.exit``, its process ending (exit status or signal), a malformed
-reply; running past the budget raises :class:`ingestion.timing.TimeoutException`.
+reply, its memory past the limit; running past the budget raises :class:`ingestion.timing.TimeoutException`.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import selectors
 import shutil
@@ -24,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,6 +35,7 @@ import numpy as np
 from ingestion import child_bootstrap
 from ingestion.child_bootstrap import Channel, ProtocolError, receive, send
 from ingestion.dataset import Dataset
+from ingestion.memory_limit import GIB, WATCH_SECONDS, MemoryLimitExceeded, MemoryWatch, default_limit
 from ingestion.process_group import kill_group
 from ingestion.sandbox import child_command, child_environment
 from ingestion.timing import GRACE_SECONDS, TimeoutException
@@ -40,6 +43,8 @@ from ingestion.timing import GRACE_SECONDS, TimeoutException
 BOOTSTRAP_SOURCE = Path(child_bootstrap.__file__).read_text()
 EXIT_WAIT_SECONDS = 2.0  # ours: how long a child that closed the channel may take to exit before it is killed
 REPLY_OVERHEAD_BYTES = 1 << 20  # ours: a reply may hold the prediction (float64) plus this much
+
+logger = logging.getLogger(__name__)
 
 
 def child_source() -> str:
@@ -59,21 +64,27 @@ class ReplyTimeout(Exception):
 
 class DeadlineChannel(Channel):
     """The harness's end of the channel: non-blocking, every read and write before ``deadline`` (time.monotonic),
-    at most ``limit`` bytes read per message."""
+    at most ``limit`` bytes read per message; ``watch`` is called at least every WATCH_SECONDS while it waits
+    (e.g. :meth:`ingestion.memory_limit.MemoryWatch.check`, whose exception ends the wait)."""
 
-    def __init__(self, read_fd: int, write_fd: int) -> None:
+    def __init__(self, read_fd: int, write_fd: int, watch: Callable[[], None] = lambda: None) -> None:
         super().__init__(read_fd, write_fd)
         os.set_blocking(read_fd, False)
         os.set_blocking(write_fd, False)
         self.deadline = float("inf")
         self.limit = float("inf")
+        self.watch = watch
 
     def wait(self, fd: int, writing: bool) -> None:
         with selectors.DefaultSelector() as selector:
             selector.register(fd, selectors.EVENT_WRITE if writing else selectors.EVENT_READ)
-            left = self.deadline - time.monotonic()
-            if left <= 0 or not selector.select(left):
-                raise ReplyTimeout()
+            while True:
+                self.watch()
+                left = self.deadline - time.monotonic()
+                if left <= 0:
+                    raise ReplyTimeout()
+                if selector.select(min(left, WATCH_SECONDS)):
+                    return
 
     def count(self, size: int) -> None:
         self.limit -= size
@@ -100,20 +111,24 @@ def describe_exit(returncode: int, sandboxed: bool) -> str:
 class ChildSubmission:
     """A running child process serving one submission; use :meth:`started`."""
 
-    def __init__(self, process: subprocess.Popen, code_dir: Path, sandboxed: bool, reply_limit: int) -> None:
+    def __init__(self, process: subprocess.Popen, code_dir: Path, sandboxed: bool, reply_limit: int,
+                 memory_limit: int) -> None:
         self.process = process
         self.code_dir = code_dir
         self.sandboxed = sandboxed
         self.reply_limit = reply_limit
-        self.channel = DeadlineChannel(process.stdout.fileno(), process.stdin.fileno())
+        self.memory_limit = memory_limit
+        self.channel = DeadlineChannel(process.stdout.fileno(), process.stdin.fileno(),
+                                       MemoryWatch(process.pid, memory_limit).check)
         self.done_training = False
 
     @classmethod
     @contextmanager
     def started(cls, code_dir: Path, dataset: Dataset, metadata: dict, hidden: Iterable[Path],
-                sandbox: bool, setup_limit: float) -> Iterator[ChildSubmission]:
+                sandbox: bool, setup_limit: float, memory_limit: int | None = None) -> Iterator[ChildSubmission]:
         """Start the child, send it the data and wait (at most ``setup_limit`` s) until ``Model(metadata)`` is
-        built; yield it, then kill its process group and remove its scratch folder."""
+        built; yield it, then kill its process group and remove its scratch folder. ``memory_limit``: bytes
+        (None: :func:`ingestion.memory_limit.default_limit`, measured now)."""
         if not (code_dir / "model.py").is_file():
             raise IngestionError(f"no model.py in the code folder {code_dir}")
         hidden = tuple(hidden)
@@ -122,6 +137,8 @@ class ChildSubmission:
                 raise IngestionError(f"the code folder {code_dir} is also the dataset's or the output folder, "
                                      f"whose files (the test solution, the predictions) the model must not see: "
                                      f"put model.py in a folder of its own")
+        memory_limit = default_limit() if memory_limit is None else memory_limit
+        logger.info("the submission may hold %.2f GiB of memory", memory_limit / GIB)
         scratch = Path(tempfile.mkdtemp(prefix="submission-"))
         try:
             command, sandboxed = child_command([sys.executable, "-I", "-S", "-c", child_source()], code_dir,
@@ -129,7 +146,7 @@ class ChildSubmission:
             process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=scratch,
                                        env=child_environment(scratch), start_new_session=True)
             reply_limit = REPLY_OVERHEAD_BYTES + 8 * len(dataset.test_x) * dataset.train_y.shape[1]
-            child = cls(process, code_dir, sandboxed, reply_limit)
+            child = cls(process, code_dir, sandboxed, reply_limit, memory_limit)
             try:
                 child.set_up(dataset, metadata, setup_limit)
                 yield child
@@ -182,6 +199,8 @@ class ChildSubmission:
             raise IngestionError(f"model in {self.code_dir} ended without replying ({self.end_status()})") from None
         except ProtocolError as error:
             raise self.broken(str(error)) from None
+        except MemoryLimitExceeded as error:
+            raise self.killed(error) from None
         if header["kind"] == "error":
             raise IngestionError(f"model in {self.code_dir} {' '.join(str(header.get('error')).split())}"[:2000])
         if header["kind"] != expected:
@@ -195,6 +214,8 @@ class ChildSubmission:
             send(self.channel, kind, fields, arrays)
         except BrokenPipeError:
             raise IngestionError(f"model in {self.code_dir} ended without replying ({self.end_status()})") from None
+        except MemoryLimitExceeded as error:
+            raise self.killed(error) from None
 
     def done_flag(self, reply: tuple[dict, list]) -> bool:
         done = reply[0].get("done_training")
@@ -205,6 +226,10 @@ class ChildSubmission:
     def broken(self, problem: str) -> IngestionError:
         self.stop()
         return IngestionError(f"model in {self.code_dir} broke the harness protocol: {problem}")
+
+    def killed(self, error: MemoryLimitExceeded) -> IngestionError:
+        self.stop()
+        return IngestionError(f"model in {self.code_dir} {error}")
 
     def end_status(self) -> str:
         """Why the child stopped answering: its exit status once it has exited (waiting up to EXIT_WAIT_SECONDS

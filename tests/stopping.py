@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from ingestion.process_group import DEAD_STATES, live_members
+from ingestion.process_group import DEAD_STATES, kill_group, live_members
 
 DUMMY_MODELS = Path(__file__).resolve().parent / "dummy_models"
 
@@ -24,6 +27,20 @@ def scripted_model(tmp_path: Path, rounds: list[str], replay: list[np.ndarray] |
     if replay is not None:
         np.save(code_dir / "replay.npy", np.stack(replay))
     return code_dir
+
+
+@contextmanager
+def leading_a_group(source: str) -> Iterator[tuple[subprocess.Popen, str]]:
+    """``python -c SOURCE`` as the leader of a process group of its own, and the first line it prints; then
+    its group and descendants are killed and it is reaped."""
+    leader = subprocess.Popen([sys.executable, "-c", source], stdout=subprocess.PIPE, text=True,
+                              start_new_session=True)
+    try:
+        yield leader, leader.stdout.readline()
+    finally:
+        kill_group(leader.pid)
+        leader.wait()
+        leader.stdout.close()
 
 
 def child_processes(pid: int) -> list[int]:

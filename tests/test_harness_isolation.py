@@ -201,6 +201,29 @@ def test_a_model_that_quits_ends_the_run_with_the_reason(tiny_dataset, tmp_path,
     assert len(score_predictions(tmp_path / "out", tiny_dataset / "tiny.solution").predictions) == 1
 
 
+@pytest.mark.parametrize("mode, sandbox", [("self", True), ("child", True), ("child", False)])
+def test_a_model_past_its_memory_limit_is_killed_and_its_predictions_kept(tiny_dataset, tmp_path, mode, sandbox):
+    if sandbox and not sandbox_works():
+        pytest.skip("bubblewrap cannot create namespaces here")
+    code_dir = hostile(tmp_path, "memory_hog", **{"mode.txt": mode})
+    result = run_ingestion(tiny_dataset, code_dir, tmp_path / "out", time_budget=300, sandbox=sandbox,
+                           memory_limit=0.5)
+    assert not result.success and not result.timed_out
+    assert re.fullmatch(rf"model in {re.escape(str(code_dir))} used 0\.(5[0-9]|[6-9][0-9]) GiB of memory, more than "
+                        r"the limit of 0\.50 GiB, and was killed", result.error), result.error
+    assert read_end_record(tmp_path / "out").error == result.error
+    assert len(result.prediction_times) == 1  # the first round's prediction is kept and scored
+    assert processes_running("memory-hog-child") == []  # outside the sandbox too, though in a session of its own
+
+
+def test_the_model_is_the_oom_killers_first_choice(tiny_dataset, tmp_path):
+    code_dir = hostile(tmp_path, "quits", **{"mode.txt": "os_exit"})
+    (code_dir / "model.py").write_text("class Model:\n    def __init__(self, metadata):\n"
+                                       "        raise RuntimeError(open('/proc/self/oom_score_adj').read())\n")
+    with pytest.raises(IngestionError, match=r"raised RuntimeError: 1000 "):
+        run_ingestion(tiny_dataset, code_dir, tmp_path / "out")
+
+
 def test_autospeech_run_exits_non_zero_when_the_model_quits(tiny_dataset, tmp_path):
     code_dir = hostile(tmp_path, "quits", **{"mode.txt": "os_exit"})
     command = [sys.executable, "-m", "autospeech", "run", "--dataset", str(tiny_dataset), "--code-dir",

@@ -1,0 +1,71 @@
+"""The submission's memory limit: measuring a real process tree, and what the machine or its cgroup can give."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ingestion.memory_limit import GIB, MemoryLimitExceeded, MemoryWatch, available_memory, tree_memory
+from stopping import leading_a_group
+
+# A parent that starts a child holding 256 MiB (written, so resident), says so when it is, then waits.
+HOLDER = ("import subprocess, sys\n"
+          "child = subprocess.Popen([sys.executable, '-c', 'import numpy, sys, time; held = numpy.ones(256 << 20, "
+          "numpy.uint8); print(flush=True); time.sleep(600)'], stdout=subprocess.PIPE, start_new_session=True)\n"
+          "child.stdout.readline()\n"
+          "print(child.pid, flush=True)\n"
+          "child.wait()\n")
+
+
+def test_a_tree_holding_memory_is_measured_with_its_descendants_and_stopped_by_the_watch():
+    with leading_a_group(HOLDER) as (parent, line):
+        child = int(line)
+        assert tree_memory(child) >= 256 << 20
+        assert tree_memory(parent.pid) >= tree_memory(child) + (1 << 20)  # the parent's interpreter too
+        MemoryWatch(parent.pid, 1 * GIB).check()  # within the limit: nothing happens
+        with pytest.raises(MemoryLimitExceeded, match=r"used 0\.2[5-9] GiB of memory, more than the limit of "
+                                                      r"0\.20 GiB, and was killed"):
+            MemoryWatch(parent.pid, int(0.2 * GIB)).check()
+    assert tree_memory(parent.pid) == 0 and tree_memory(child) == 0  # killed with its parent's group
+
+
+def write_files(folder: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    return folder
+
+
+MEMINFO = "MemTotal:       24683520 kB\nMemFree:        22000000 kB\nMemAvailable:   20000000 kB\n"
+
+
+@pytest.mark.parametrize("cgroup_files, expected", [
+    ({}, 20000000 * 1024),  # no cgroup files: the machine's MemAvailable
+    ({"memory.max": "max\n", "memory.current": "123\n"}, 20000000 * 1024),  # v2 without a limit
+    ({"memory.max": "4294967296\n", "memory.current": "1073741824\n"}, 3 * GIB),  # v2: limit less usage
+    ({"memory/memory.limit_in_bytes": "2147483648\n", "memory/memory.usage_in_bytes": "536870912\n"},
+     int(1.5 * GIB)),  # v1
+    ({"memory.max": "1000\n", "memory.current": "5000\n"}, 0),  # over its limit already
+])
+def test_available_memory_is_the_machines_or_the_cgroups(tmp_path, cgroup_files, expected):
+    meminfo = write_files(tmp_path, {"meminfo": MEMINFO}) / "meminfo"
+    cgroup = write_files(tmp_path / "cgroup", cgroup_files) if cgroup_files else tmp_path / "none"
+    assert available_memory(meminfo, cgroup) == expected
+
+
+def test_this_machine_has_memory_available():
+    assert 0 < available_memory() <= int(Path("/proc/meminfo").read_text().split()[1]) * 1024
+
+
+@pytest.mark.parametrize("value, problem", [(text, f"must be a positive number, got {text}")
+                                            for text in ("0", "-1", "inf", "nan")]
+                         + [("lots", "invalid positive_float value: 'lots'")])
+def test_a_memory_limit_that_is_not_a_positive_number_is_refused(tiny_dataset, tmp_path, value, problem):
+    done = subprocess.run([sys.executable, "-m", "ingestion", "--dataset", str(tiny_dataset), "--output",
+                           str(tmp_path / "out"), "--memory-limit", value], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1].endswith(f"argument --memory-limit: {problem}")
+    assert not (tmp_path / "out").exists()

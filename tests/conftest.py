@@ -8,6 +8,7 @@ Other tests can call :func:`make_tiny_dataset` directly or use the ``tiny_datase
 
 from __future__ import annotations
 
+import argparse
 import functools
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from autospeech import run as run_local
 from ingestion.dataset import SAMPLE_RATE, DatasetError, load_dataset, save_dataset
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -70,3 +72,10 @@ def make_dataset(tmp_path: Path) -> Callable[..., Path]:
 def tiny_dataset(tmp_path: Path) -> Path:
     """A 3-class dataset of 4 train and 2 test real clips per class, in the official layout (npz)."""
     return make_tiny_dataset(tmp_path)
+
+
+def run_arguments(*argv: str | Path) -> argparse.Namespace:
+    """``autospeech run``'s options parsed from ``argv`` by its own parser (every option at its default)."""
+    parser = argparse.ArgumentParser()
+    run_local.add_arguments(parser)
+    return parser.parse_args([str(argument) for argument in argv])

@@ -4,7 +4,6 @@ the exit paths, and the output folder's lock and clean-up."""
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import os
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import make_tiny_dataset
+from conftest import make_tiny_dataset, run_arguments
 
 from autospeech import run as run_local
 from ingestion.child_bootstrap import LENGTH, Channel, ProtocolError, receive, send
@@ -344,9 +343,8 @@ def test_a_second_run_into_a_locked_output_folder_is_refused(tiny_dataset, tmp_p
 def test_run_refuses_two_datasets_of_one_name_before_running_any(make_dataset, tmp_path):
     first = make_dataset(name="tiny")
     second = shutil.copytree(first, tmp_path / "elsewhere" / "tiny")
-    args = argparse.Namespace(dataset=[str(first), str(second)], code_dir=str(hostile(tmp_path, "never_done")),
-                              output=str(tmp_path / "runs"), time_budget=None, trust_pickle=False, sandbox=True,
-                              setup_limit=60)
+    args = run_arguments("--dataset", first, second, "--code-dir", hostile(tmp_path, "never_done"), "--output",
+                         tmp_path / "runs", "--setup-limit", "60")
     with pytest.raises(ValueError, match="several datasets are named tiny; their outputs would collide"):
         run_local.main(args)
     assert not (tmp_path / "runs").exists()

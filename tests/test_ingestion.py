@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import re
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import run_arguments
 from stopping import DUMMY_MODELS, child_processes, scripted_model, wait_for_first_prediction, wait_until_gone
 
 from autospeech import run as run_local
@@ -293,9 +293,8 @@ def test_the_official_kits_flag_spellings_work_for_ingestion_and_scoring(tiny_da
 
 def test_run_local_several_datasets_each_to_its_folder(make_dataset, tmp_path, capsys):
     datasets = [make_dataset(name="alpha"), make_dataset(name="beta")]
-    args = argparse.Namespace(dataset=[str(d) for d in datasets], code_dir=str(DUMMY_MODELS / "class_prior"),
-                              output=str(tmp_path / "runs"), time_budget=None, trust_pickle=False, sandbox=True,
-                              setup_limit=60)
+    args = run_arguments("--dataset", *datasets, "--code-dir", DUMMY_MODELS / "class_prior", "--output",
+                         tmp_path / "runs", "--setup-limit", "60")
     assert run_local.main(args) == 0
     assert "ALC 0.0000 on alpha" in capsys.readouterr().out
     for name in ("alpha", "beta"):

@@ -117,7 +117,6 @@ class ChildSubmission:
         self.code_dir = code_dir
         self.sandboxed = sandboxed
         self.reply_limit = reply_limit
-        self.memory_limit = memory_limit
         self.channel = DeadlineChannel(process.stdout.fileno(), process.stdin.fileno(),
                                        MemoryWatch(process.pid, memory_limit).check)
         self.done_training = False

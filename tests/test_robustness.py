@@ -199,7 +199,7 @@ def test_unreadable_audio_through_the_cli_names_the_file(tmp_path, capsys):
 @pytest.mark.parametrize("command", ["ingest", "run"])
 @pytest.mark.parametrize("limit", ["1e7", "604801", "0", "nan", "inf"])
 def test_a_setup_limit_beyond_a_week_is_refused_by_the_argument_parser(tmp_path, capsys, command, limit):
-    """Beyond about 2.1e6 s the wait for the model's setup would overflow the OS's timeout (a traceback)."""
+    """Bounded like a budget: more than a week is a typo (and 1e7 s once overflowed the OS's wait timeout)."""
     with pytest.raises(SystemExit) as exit_info:
         main([command, "--dataset", str(REPOSITORY / "sample_data" / "data05"), "--code-dir",
               str(REPOSITORY / "tests" / "dummy_models" / "class_prior"), "--output", str(tmp_path / "out"),

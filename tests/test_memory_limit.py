@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.memory_limit import GIB, MemoryLimitExceeded, MemoryWatch, available_memory, tree_memory
+from ingestion.memory_limit import (GIB, WATCH_SECONDS, WATCH_SHARE, MemoryLimitExceeded, MemoryWatch, available_memory,
+                                   tree_memory)
 from stopping import leading_a_group
 
 # A parent that starts a child holding 256 MiB (written, so resident), says so when it is, then waits.
@@ -30,6 +31,28 @@ def test_a_tree_holding_memory_is_measured_with_its_descendants_and_stopped_by_t
                                                       r"0\.20 GiB, and was killed"):
             MemoryWatch(parent.pid, int(0.2 * GIB)).check()
     assert tree_memory(parent.pid) == 0 and tree_memory(child) == 0  # killed with its parent's group
+
+
+class SlowScan:
+    """A clock (``now``) and a measurement that takes ``seconds`` of it, counting its calls."""
+
+    def __init__(self, seconds: float) -> None:
+        self.now, self.seconds, self.calls = 0.0, seconds, 0
+
+    def measure(self, root: int) -> int:
+        self.calls += 1
+        self.now += self.seconds
+        return 0
+
+
+@pytest.mark.parametrize("scan_seconds, interval", [(0.001, WATCH_SECONDS), (0.1, 0.1 / WATCH_SHARE)])
+def test_measurements_are_spaced_so_that_they_take_a_small_share_of_the_time(scan_seconds, interval):
+    scan = SlowScan(scan_seconds)
+    watch = MemoryWatch(1, GIB, clock=lambda: scan.now, measure=scan.measure)
+    while scan.now < 100 * interval:
+        watch.check()
+        scan.now += 0.01
+    assert scan.calls == pytest.approx(100, abs=1)  # one measurement per interval, counted from its start
 
 
 def write_files(folder: Path, files: dict[str, str]) -> Path:

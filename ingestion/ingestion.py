@@ -33,6 +33,7 @@ import numpy as np
 
 from ingestion.command import budget_argument, positive_float
 from ingestion.dataset import Dataset, find_data_dir, load_dataset
+from ingestion.disk_reserve import DISK_RESERVE_BYTES
 from ingestion.in_process import InProcessSubmission
 from ingestion.memory_limit import DEFAULT_SHARE, GIB
 from ingestion.outputs import OutputFolder, claim_output, prediction_path
@@ -111,12 +112,14 @@ def check_prediction(prediction: object, shape: tuple[int, int], code_dir: Path)
 
 def run_ingestion(dataset_dir: str | Path, code_dir: str | Path, output: str | Path | OutputFolder,
                   time_budget: float | None = None, *, trust_pickle: bool = False, sandbox: bool = True,
-                  setup_limit: float = SETUP_LIMIT_SECONDS, memory_limit: float | None = None) -> IngestionResult:
+                  setup_limit: float = SETUP_LIMIT_SECONDS, memory_limit: float | None = None,
+                  disk_reserve: float | None = None) -> IngestionResult:
     """Run the submission in ``code_dir`` on ``dataset_dir``, writing predictions and records to ``output``: a
     folder to claim (:func:`ingestion.outputs.claim_output`), or one the caller has claimed (to score it under
     the same lock).
 
-    ``memory_limit``: GiB the submission's processes may hold (None: :func:`ingestion.memory_limit.default_limit`).
+    ``memory_limit``: GiB the submission's processes may hold (None: :func:`ingestion.memory_limit.default_limit`);
+    ``disk_reserve``: GiB kept free for the records (None: :func:`ingestion.disk_reserve.default_reserve`).
     Raises DatasetError / IngestionError / OutputBusyError when the run cannot start (bad dataset, no model.py,
     import or ``Model(metadata)`` failing, the folder in use); failures during the run are returned in the
     result (``success`` False, ``error``) instead.
@@ -127,8 +130,9 @@ def run_ingestion(dataset_dir: str | Path, code_dir: str | Path, output: str | P
     claim = nullcontext(output) if isinstance(output, OutputFolder) else claim_output(output)
     with claim as folder:
         hidden = (find_data_dir(dataset_dir)[1].parent, folder.path)
-        limit = None if memory_limit is None else int(memory_limit * GIB)
-        with ChildSubmission.started(code_dir, dataset, metadata, hidden, sandbox, setup_limit, limit) as submission:
+        memory, disk = (None if gib is None else int(gib * GIB) for gib in (memory_limit, disk_reserve))
+        with ChildSubmission.started(code_dir, dataset, metadata, hidden, sandbox, setup_limit, memory,
+                                     disk) as submission:
             result = IngestionResult(dataset.name, folder.path, budget_seconds, sandboxed=submission.sandboxed)
             return run_timed(submission, dataset, folder, code_dir, result)
 
@@ -207,7 +211,7 @@ def add_arguments(parser: argparse.ArgumentParser, several_datasets: bool = Fals
     """Options --dataset, --code-dir, --output, --time-budget (``several_datasets``: --dataset takes 1 or more),
     each also under the official kit's spelling (--dataset_dir=, --code_dir=, --output_dir=, --time_budget=);
     the kit's --ingestion_program_dir and --score_dir are accepted and unused. Ours: --trust-pickle,
-    --setup-limit, --memory-limit, --no-sandbox."""
+    --setup-limit, --memory-limit, --disk-reserve, --no-sandbox."""
     parser.add_argument("--dataset", "--dataset_dir", dest="dataset", required=True,
                         nargs="+" if several_datasets else None, help="dataset folder NAME/ (holding NAME.data/)")
     parser.add_argument("--code-dir", "--code_dir", dest="code_dir", default=".",
@@ -226,6 +230,11 @@ def add_arguments(parser: argparse.ArgumentParser, several_datasets: bool = Fals
                         help=f"GiB of resident memory the submission's processes may hold; past it the model is "
                              f"killed and the run fails, earlier predictions kept (default: {DEFAULT_SHARE:g} of "
                              f"the memory available when it starts)")
+    parser.add_argument("--disk-reserve", type=positive_float, default=None, metavar="GIB",
+                        help=f"GiB of disk kept free for the records on the filesystems of the submission's scratch "
+                             f"folder, the dataset and the output; a model that fills them is killed and the run "
+                             f"fails, earlier predictions kept (default: {DISK_RESERVE_BYTES / GIB:g}, or half the "
+                             f"free space when the child starts if less)")
     parser.add_argument("--no-sandbox", dest="sandbox", action="store_false",
                         help="run the submission as a plain child process even where a bubblewrap sandbox works "
                              "(it can then read the filesystem, the test solution included)")
@@ -243,7 +252,8 @@ def add_trust_pickle(parser: argparse.ArgumentParser) -> None:
 def ingest(dataset_dir: str | Path, output: str | Path | OutputFolder, args: argparse.Namespace) -> IngestionResult:
     """:func:`run_ingestion` with the options of :func:`add_arguments` (the commands built on ingestion)."""
     return run_ingestion(dataset_dir, args.code_dir, output, args.time_budget, trust_pickle=args.trust_pickle,
-                         sandbox=args.sandbox, setup_limit=args.setup_limit, memory_limit=args.memory_limit)
+                         sandbox=args.sandbox, setup_limit=args.setup_limit, memory_limit=args.memory_limit,
+                         disk_reserve=args.disk_reserve)
 
 
 def main(args: argparse.Namespace) -> int:

@@ -26,7 +26,11 @@ CGROUP_FILES = (("memory.max", "memory.current"),  # cgroup v2: limit ("max": no
                 ("memory/memory.limit_in_bytes", "memory/memory.usage_in_bytes"))  # cgroup v1
 
 
-class MemoryLimitExceeded(Exception):
+class LimitExceeded(Exception):
+    """The child went past one of its limits (memory, :mod:`ingestion.disk_reserve`); the message says which."""
+
+
+class MemoryLimitExceeded(LimitExceeded):
     """The child's process tree holds more resident memory than its limit."""
 
     def __init__(self, used: int, limit: int) -> None:

@@ -6,12 +6,13 @@ and HOME (removed afterwards), and runs in the sandbox of :mod:`ingestion.sandbo
 the clips over a pipe once ``Model(metadata)`` is built, before the clock starts; then every reply is awaited
 with a deadline (the remaining budget plus GRACE_SECONDS, or the setup limit) after which the whole process group
 is killed with SIGKILL (:mod:`ingestion.process_group`, which waits until its processes have ended); meanwhile
-its process tree's memory is measured against a limit (:mod:`ingestion.memory_limit`). The group is killed at
+its process tree's memory is measured against a limit (:mod:`ingestion.memory_limit`) and the disk's free space
+against a reserve (:mod:`ingestion.disk_reserve`). The group is killed at
 the end of every run too, so nothing the model started outlives it.
 
 Failures of the model become :class:`IngestionError` with one line naming the code folder and the reason: its
 exception (type, message, file:line), ``sys.exit``, its process ending (exit status or signal), a malformed
-reply, its memory past the limit; running past the budget raises :class:`ingestion.timing.TimeoutException`.
+reply, its memory past the limit, the disk filled; running past the budget raises :class:`ingestion.timing.TimeoutException`.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ import numpy as np
 from ingestion import child_bootstrap
 from ingestion.child_bootstrap import Channel, ProtocolError, receive, send
 from ingestion.dataset import Dataset
-from ingestion.memory_limit import GIB, WATCH_SECONDS, MemoryLimitExceeded, MemoryWatch, default_limit
+from ingestion.disk_reserve import DiskWatch, default_reserve
+from ingestion.memory_limit import GIB, WATCH_SECONDS, LimitExceeded, MemoryWatch, default_limit
 from ingestion.process_group import kill_group
 from ingestion.sandbox import child_command, child_environment
 from ingestion.timing import GRACE_SECONDS, TimeoutException
@@ -64,22 +66,23 @@ class ReplyTimeout(Exception):
 
 class DeadlineChannel(Channel):
     """The harness's end of the channel: non-blocking, every read and write before ``deadline`` (time.monotonic),
-    at most ``limit`` bytes read per message; ``watch`` is called at least every WATCH_SECONDS while it waits
-    (e.g. :meth:`ingestion.memory_limit.MemoryWatch.check`, whose exception ends the wait)."""
+    at most ``limit`` bytes read per message; each of ``watches`` is called at least every WATCH_SECONDS while it
+    waits (e.g. :meth:`ingestion.memory_limit.MemoryWatch.check`, whose exception ends the wait)."""
 
-    def __init__(self, read_fd: int, write_fd: int, watch: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, read_fd: int, write_fd: int, watches: tuple[Callable[[], None], ...] = ()) -> None:
         super().__init__(read_fd, write_fd)
         os.set_blocking(read_fd, False)
         os.set_blocking(write_fd, False)
         self.deadline = float("inf")
         self.limit = float("inf")
-        self.watch = watch
+        self.watches = watches
 
     def wait(self, fd: int, writing: bool) -> None:
         with selectors.DefaultSelector() as selector:
             selector.register(fd, selectors.EVENT_WRITE if writing else selectors.EVENT_READ)
             while True:
-                self.watch()
+                for watch in self.watches:
+                    watch()
                 left = self.deadline - time.monotonic()
                 if left <= 0:
                     raise ReplyTimeout()
@@ -112,22 +115,24 @@ class ChildSubmission:
     """A running child process serving one submission; use :meth:`started`."""
 
     def __init__(self, process: subprocess.Popen, code_dir: Path, sandboxed: bool, reply_limit: int,
-                 memory_limit: int) -> None:
+                 watches: tuple[Callable[[], None], ...]) -> None:
         self.process = process
         self.code_dir = code_dir
         self.sandboxed = sandboxed
         self.reply_limit = reply_limit
-        self.channel = DeadlineChannel(process.stdout.fileno(), process.stdin.fileno(),
-                                       MemoryWatch(process.pid, memory_limit).check)
+        self.channel = DeadlineChannel(process.stdout.fileno(), process.stdin.fileno(), watches)
         self.done_training = False
 
     @classmethod
     @contextmanager
     def started(cls, code_dir: Path, dataset: Dataset, metadata: dict, hidden: Iterable[Path],
-                sandbox: bool, setup_limit: float, memory_limit: int | None = None) -> Iterator[ChildSubmission]:
+                sandbox: bool, setup_limit: float, memory_limit: int | None = None,
+                disk_reserve: int | None = None) -> Iterator[ChildSubmission]:
         """Start the child, send it the data and wait (at most ``setup_limit`` s) until ``Model(metadata)`` is
         built; yield it, then kill its process group and remove its scratch folder. ``memory_limit``: bytes
-        (None: :func:`ingestion.memory_limit.default_limit`, measured now)."""
+        (None: :func:`ingestion.memory_limit.default_limit`, measured now); ``disk_reserve``: bytes kept free
+        on the filesystems of the scratch folder and the ``hidden`` ones (None:
+        :func:`ingestion.disk_reserve.default_reserve`)."""
         if not (code_dir / "model.py").is_file():
             raise IngestionError(f"no model.py in the code folder {code_dir}")
         hidden = tuple(hidden)
@@ -137,15 +142,19 @@ class ChildSubmission:
                                      f"whose files (the test solution, the predictions) the model must not see: "
                                      f"put model.py in a folder of its own")
         memory_limit = default_limit() if memory_limit is None else memory_limit
-        logger.info("the submission may hold %.2f GiB of memory", memory_limit / GIB)
         scratch = Path(tempfile.mkdtemp(prefix="submission-"))
+        watched = (scratch, *hidden)
+        disk_reserve = default_reserve(watched) if disk_reserve is None else disk_reserve
+        logger.info("the submission may hold %.2f GiB of memory; %.2f GiB of disk are kept free for the records",
+                    memory_limit / GIB, disk_reserve / GIB)
         try:
             command, sandboxed = child_command([sys.executable, "-I", "-S", "-c", child_source()], code_dir,
                                                scratch, hidden, sandbox)
             process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=scratch,
                                        env=child_environment(scratch), start_new_session=True)
             reply_limit = REPLY_OVERHEAD_BYTES + 8 * len(dataset.test_x) * dataset.train_y.shape[1]
-            child = cls(process, code_dir, sandboxed, reply_limit, memory_limit)
+            child = cls(process, code_dir, sandboxed, reply_limit,
+                        (MemoryWatch(process.pid, memory_limit).check, DiskWatch(watched, disk_reserve).check))
             try:
                 child.set_up(dataset, metadata, setup_limit)
                 yield child
@@ -198,7 +207,7 @@ class ChildSubmission:
             raise IngestionError(f"model in {self.code_dir} ended without replying ({self.end_status()})") from None
         except ProtocolError as error:
             raise self.broken(str(error)) from None
-        except MemoryLimitExceeded as error:
+        except LimitExceeded as error:
             raise self.killed(error) from None
         if header["kind"] == "error":
             raise IngestionError(f"model in {self.code_dir} {' '.join(str(header.get('error')).split())}"[:2000])
@@ -213,7 +222,7 @@ class ChildSubmission:
             send(self.channel, kind, fields, arrays)
         except BrokenPipeError:
             raise IngestionError(f"model in {self.code_dir} ended without replying ({self.end_status()})") from None
-        except MemoryLimitExceeded as error:
+        except LimitExceeded as error:
             raise self.killed(error) from None
 
     def done_flag(self, reply: tuple[dict, list]) -> bool:
@@ -226,7 +235,7 @@ class ChildSubmission:
         self.stop()
         return IngestionError(f"model in {self.code_dir} broke the harness protocol: {problem}")
 
-    def killed(self, error: MemoryLimitExceeded) -> IngestionError:
+    def killed(self, error: LimitExceeded) -> IngestionError:
         self.stop()
         return IngestionError(f"model in {self.code_dir} {error}")
 

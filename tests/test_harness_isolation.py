@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -22,7 +23,9 @@ from conftest import make_tiny_dataset, run_arguments
 
 from autospeech import run as run_local
 from ingestion.child_bootstrap import LENGTH, Channel, ProtocolError, receive, send
+from ingestion.disk_reserve import free_space
 from ingestion.ingestion import run_ingestion
+from ingestion.memory_limit import GIB
 from ingestion.outputs import SCORE_FILES, OutputBusyError, claim_output
 from ingestion.records import read_end_record, read_start_record
 from ingestion.sandbox import ENVIRONMENT_NAMES, ENVIRONMENT_PREFIXES, sandbox_works
@@ -214,6 +217,23 @@ def test_a_model_past_its_memory_limit_is_killed_and_its_predictions_kept(tiny_d
     assert read_end_record(tmp_path / "out").error == result.error
     assert len(result.prediction_times) == 1  # the first round's prediction is kept and scored
     assert processes_running("memory-hog-child") == []  # outside the sandbox too, though in a session of its own
+
+
+def test_a_model_filling_the_disk_is_killed_before_the_records_have_no_room(tiny_dataset, tmp_path):
+    scratch_root = Path(tempfile.gettempdir())
+    if os.stat(scratch_root).st_dev != os.stat(tmp_path).st_dev or free_space(tmp_path) < 2 * GIB:
+        pytest.skip("needs the scratch folders and the outputs on one filesystem with 2 GiB free")
+    code_dir = hostile(tmp_path, "disk_filler")
+    reserve = free_space(tmp_path) - 256 * 2**20  # the model may write about 256 MiB more
+    result = run_ingestion(tiny_dataset, code_dir, tmp_path / "out", time_budget=300, disk_reserve=reserve / GIB)
+    assert not result.success and not result.timed_out
+    assert re.fullmatch(rf"model in {re.escape(str(code_dir))} filled the disk: \d+\.\d\d GiB left free on the "
+                        rf"filesystem of {re.escape(str(scratch_root))}/submission-\w+, less than the "
+                        rf"{reserve / GIB:.2f} GiB the harness keeps for its records, and was killed", result.error), \
+        result.error
+    assert read_end_record(tmp_path / "out").error == result.error
+    assert len(result.prediction_times) == 1  # the first round's prediction is kept and scored
+    assert free_space(tmp_path) > reserve  # the scratch folder and its files are gone
 
 
 def test_the_model_is_the_oom_killers_first_choice(tiny_dataset, tmp_path):

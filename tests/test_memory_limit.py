@@ -83,12 +83,13 @@ def test_this_machine_has_memory_available():
     assert 0 < available_memory() <= int(Path("/proc/meminfo").read_text().split()[1]) * 1024
 
 
+@pytest.mark.parametrize("option", ["--memory-limit", "--disk-reserve"])
 @pytest.mark.parametrize("value, problem", [(text, f"must be a positive number, got {text}")
                                             for text in ("0", "-1", "inf", "nan")]
                          + [("lots", "invalid positive_float value: 'lots'")])
-def test_a_memory_limit_that_is_not_a_positive_number_is_refused(tiny_dataset, tmp_path, value, problem):
+def test_a_limit_that_is_not_a_positive_number_is_refused(tiny_dataset, tmp_path, option, value, problem):
     done = subprocess.run([sys.executable, "-m", "ingestion", "--dataset", str(tiny_dataset), "--output",
-                           str(tmp_path / "out"), "--memory-limit", value], capture_output=True, text=True)
+                           str(tmp_path / "out"), option, value], capture_output=True, text=True)
     assert done.returncode == 2
-    assert done.stderr.splitlines()[-1].endswith(f"argument --memory-limit: {problem}")
+    assert done.stderr.splitlines()[-1].endswith(f"argument {option}: {problem}")
     assert not (tmp_path / "out").exists()

@@ -7,12 +7,13 @@ the clips over a pipe once ``Model(metadata)`` is built, before the clock starts
 with a deadline (the remaining budget plus GRACE_SECONDS, or the setup limit) after which the whole process group
 is killed with SIGKILL (:mod:`ingestion.process_group`, which waits until its processes have ended); meanwhile
 its process tree's memory is measured against a limit (:mod:`ingestion.memory_limit`) and the disk's free space
-against a reserve (:mod:`ingestion.disk_reserve`). The group is killed at
-the end of every run too, so nothing the model started outlives it.
+against a reserve (:mod:`ingestion.disk_reserve`). The group is killed at the end of every run too, so nothing
+the model started outlives it.
 
 Failures of the model become :class:`IngestionError` with one line naming the code folder and the reason: its
 exception (type, message, file:line), ``sys.exit``, its process ending (exit status or signal), a malformed
-reply, its memory past the limit, the disk filled; running past the budget raises :class:`ingestion.timing.TimeoutException`.
+reply, its memory past the limit, the disk filled; running past the budget raises
+:class:`ingestion.timing.TimeoutException`.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from ingestion.memory_limit import GIB, WATCH_SECONDS, LimitExceeded
+from ingestion.watch import GIB, LimitExceeded, Watch
 
 DISK_RESERVE_BYTES = 1 << 30  # ours: free space kept for the records (a prediction of 10,000 × 100 takes 25 MB)
 
@@ -38,19 +38,15 @@ def default_reserve(folders: Iterable[Path]) -> int:
     return min([DISK_RESERVE_BYTES, *(free_space(folder) // 2 for folder in folders)])
 
 
-class DiskWatch:
-    """Reads the free space of ``folders``' filesystems at most every WATCH_SECONDS (by ``clock``)."""
+class DiskWatch(Watch):
+    """Reads the free space of ``folders``' filesystems when due (:class:`ingestion.watch.Watch`)."""
 
     def __init__(self, folders: Iterable[Path], reserve: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.folders, self.reserve, self.clock = tuple(folders), reserve, clock
-        self.next_measurement = -float("inf")
+        super().__init__(clock)
+        self.folders, self.reserve = tuple(folders), reserve
 
-    def check(self) -> None:
-        """DiskFull when a filesystem has less than ``reserve`` bytes free (when a reading is due)."""
-        now = self.clock()
-        if now < self.next_measurement:
-            return
-        self.next_measurement = now + WATCH_SECONDS
+    def read(self) -> None:
+        """DiskFull when a filesystem has less than ``reserve`` bytes free."""
         for folder in self.folders:
             free = free_space(folder)
             if free < self.reserve:

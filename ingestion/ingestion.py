@@ -35,11 +35,12 @@ from ingestion.command import budget_argument, positive_float
 from ingestion.dataset import Dataset, find_data_dir, load_dataset
 from ingestion.disk_reserve import DISK_RESERVE_BYTES
 from ingestion.in_process import InProcessSubmission
-from ingestion.memory_limit import DEFAULT_SHARE, GIB
+from ingestion.memory_limit import DEFAULT_SHARE
 from ingestion.outputs import OutputFolder, claim_output, prediction_path
 from ingestion.records import EndRecord, StartRecord
 from ingestion.submission import ChildSubmission, IngestionError
 from ingestion.timing import SETUP_LIMIT_SECONDS, Budget, TimeoutException
+from ingestion.watch import GIB
 
 DEFAULT_TIME_BUDGET = 1800.0  # seconds; the official kit's default --time_budget
 

@@ -16,18 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ingestion.process_group import process_tree
+from ingestion.watch import GIB, LimitExceeded, Watch
 
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
-GIB = 1 << 30
-WATCH_SECONDS = 0.25  # ours: how often the harness measures the child's memory while it waits, at most
-WATCH_SHARE = 0.02  # ours: the share of the time measurements may take (a scan of /proc: 2 ms for 66 processes)
 DEFAULT_SHARE = 0.9  # ours: the default limit's share of the memory available when the child starts
 CGROUP_FILES = (("memory.max", "memory.current"),  # cgroup v2: limit ("max": none), usage
                 ("memory/memory.limit_in_bytes", "memory/memory.usage_in_bytes"))  # cgroup v1
-
-
-class LimitExceeded(Exception):
-    """The child went past one of its limits (memory, :mod:`ingestion.disk_reserve`); the message says which."""
 
 
 class MemoryLimitExceeded(LimitExceeded):
@@ -64,23 +58,17 @@ def default_limit() -> int:
     return int(DEFAULT_SHARE * available_memory())
 
 
-class MemoryWatch:
-    """Measures the process tree of ``root`` (``measure``, :func:`tree_memory`) at most every WATCH_SECONDS, and
-    less often when a measurement is slow (many processes on the machine), so that measuring takes at most
-    WATCH_SHARE of the time (by ``clock``)."""
+class MemoryWatch(Watch):
+    """Measures the process tree of ``root`` (``measure``, :func:`tree_memory`; a scan of /proc, slower with many
+    processes on the machine) when due (:class:`ingestion.watch.Watch`)."""
 
     def __init__(self, root: int, limit: int, clock: Callable[[], float] = time.monotonic,
                  measure: Callable[[int], int] = tree_memory) -> None:
-        self.root, self.limit, self.clock, self.measure = root, limit, clock, measure
-        self.next_measurement = -float("inf")
+        super().__init__(clock)
+        self.root, self.limit, self.measure = root, limit, measure
 
-    def check(self) -> None:
-        """MemoryLimitExceeded when the tree holds more than ``limit`` bytes (when a measurement is due; else
-        nothing)."""
-        started = self.clock()
-        if started < self.next_measurement:
-            return
+    def read(self) -> None:
+        """MemoryLimitExceeded when the tree holds more than ``limit`` bytes."""
         used = self.measure(self.root)
-        self.next_measurement = started + max(WATCH_SECONDS, (self.clock() - started) / WATCH_SHARE)
         if used > self.limit:
             raise MemoryLimitExceeded(used, self.limit)

@@ -38,10 +38,11 @@ from ingestion import child_bootstrap
 from ingestion.child_bootstrap import Channel, ProtocolError, receive, send
 from ingestion.dataset import Dataset
 from ingestion.disk_reserve import DiskWatch, default_reserve
-from ingestion.memory_limit import GIB, WATCH_SECONDS, LimitExceeded, MemoryWatch, default_limit
+from ingestion.memory_limit import MemoryWatch, default_limit
 from ingestion.process_group import kill_group
 from ingestion.sandbox import child_command, child_environment
 from ingestion.timing import GRACE_SECONDS, TimeoutException
+from ingestion.watch import GIB, WATCH_SECONDS, LimitExceeded
 
 BOOTSTRAP_SOURCE = Path(child_bootstrap.__file__).read_text()
 EXIT_WAIT_SECONDS = 2.0  # ours: how long a child that closed the channel may take to exit before it is killed

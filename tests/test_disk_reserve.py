@@ -7,7 +7,7 @@ import re
 import pytest
 
 from ingestion.disk_reserve import DISK_RESERVE_BYTES, DiskFull, DiskWatch, default_reserve, free_space
-from ingestion.memory_limit import GIB, WATCH_SECONDS
+from ingestion.watch import GIB, WATCH_SECONDS
 
 
 def test_the_default_reserve_is_a_gib_or_half_the_least_free_space(tmp_path):

@@ -25,12 +25,12 @@ from autospeech import run as run_local
 from ingestion.child_bootstrap import LENGTH, Channel, ProtocolError, receive, send
 from ingestion.disk_reserve import free_space
 from ingestion.ingestion import run_ingestion
-from ingestion.memory_limit import GIB
 from ingestion.outputs import SCORE_FILES, OutputBusyError, claim_output
 from ingestion.records import read_end_record, read_start_record
 from ingestion.sandbox import ENVIRONMENT_NAMES, ENVIRONMENT_PREFIXES, sandbox_works
 from ingestion.submission import DeadlineChannel, IngestionError, ReplyTimeout
 from ingestion.timing import GRACE_SECONDS, Budget, TimeoutException
+from ingestion.watch import GIB
 from scoring.score import CURVE_FILE, DETAILS_FILE, SCORES_FILE, score_predictions
 
 REPOSITORY = Path(__file__).resolve().parent.parent

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.memory_limit import (GIB, WATCH_SECONDS, WATCH_SHARE, MemoryLimitExceeded, MemoryWatch, available_memory,
-                                   tree_memory)
+from ingestion.memory_limit import MemoryLimitExceeded, MemoryWatch, available_memory, tree_memory
+from ingestion.watch import GIB, WATCH_SECONDS, WATCH_SHARE
 from stopping import leading_a_group
 
 # A parent that starts a child holding 256 MiB (written, so resident), says so when it is, then waits.

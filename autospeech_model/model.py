@@ -49,6 +49,7 @@ from autospeech_model.estimator import CNNClassifier
 from autospeech_model.features import build_frontend, extract_features
 from autospeech_model.grouping import PseudoGroups
 from autospeech_model.quick import QuickClassifier
+from autospeech_model.saved_arrays import shaped
 from autospeech_model.seeds import BOOTSTRAP_STREAM, CLUSTER_STREAM, TEST_STREAM, VALIDATION_STREAM, derive_seed
 from autospeech_model.split import validation_split
 from autospeech_model.training import validation_score
@@ -74,13 +75,6 @@ class QuickState:
 
     classifier: QuickClassifier
     embedded: bool
-
-
-def shaped(arrays: dict[str, np.ndarray], key: str, shape: tuple[int, ...]) -> np.ndarray:
-    """``arrays[key]`` if it has ``shape``; else ValueError naming ``key`` (a saved model's damaged array)."""
-    if arrays[key].shape != shape:
-        raise ValueError(f"{key} has shape {arrays[key].shape}, expected {shape}")
-    return arrays[key]
 
 
 def appended(array: np.ndarray, rows: np.ndarray, keep: np.ndarray) -> np.ndarray:

@@ -11,6 +11,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from autospeech_model.saved_arrays import shaped
+
 
 def check_quick_arrays(arrays: dict[str, np.ndarray], class_num: int) -> None:
     """ValueError naming the array unless :meth:`QuickClassifier.to_arrays`'s arrays fit together (a damaged
@@ -26,8 +28,7 @@ def check_quick_arrays(arrays: dict[str, np.ndarray], class_num: int) -> None:
     expected = {"quick_mean": features, "quick_scale": features, "quick_coef": (rows, *features),
                 "quick_intercept": (rows,)}
     for key, shape in expected.items():
-        if arrays[key].shape != shape:
-            raise ValueError(f"{key} has shape {arrays[key].shape}, expected {shape}")
+        shaped(arrays, key, shape)
 
 
 class QuickClassifier:

@@ -1,20 +1,24 @@
 """Benchmark model variants on the sample datasets through the bundled harness and print a table.
 
-``python -m benchmarks.run [--budget S] [--datasets data01,...] [--models kon,scratch,mfcc_logreg] [--repeats N]``
+``python -m benchmarks.run [--budget S] [--datasets data01,...] [--models kon,scratch,mfcc_logreg] [--repeats N]
+[--seeds 0,1,2]``
 Each ingestion runs in its own process (``python -m ingestion``, the submission sandboxed in its own child), so
 its peak memory (ru_maxrss of the process and its children) is measured alone; predictions go to
-``--output/DATASET/MODEL`` (``.../MODEL/runK`` with ``--repeats``) and are scored there. With ``--repeats N``
-every dataset × model runs N times, interleaved (run 1 of every pair, then run 2, ...: a slow spell of the
-shared machine hits every model alike), and the table gives per pair the median of each column (peak memory:
-the largest) and the range of ALC. A second table sets the first of ``--models`` against the best other (by
-median ALC) on each dataset, with how sure the difference is over draws of the test clips
-(:mod:`benchmarks.alc_bootstrap`). Variants:
+``--output/DATASET/MODEL`` (``.../MODEL/seedS`` with ``--seeds``, ``.../runK`` with ``--repeats``) and are scored
+there. With ``--repeats N`` every dataset × model runs N times, interleaved (run 1 of every pair, then run 2, ...:
+a slow spell of the shared machine hits every model alike); with ``--seeds`` every run of a variant of the
+repository's Model is made once per ``ModelConfig.seed`` (its split, weight initialisation, augmentation and
+test-time crops; a baseline has no seed, so its runs are repeats). With more than one run per pair, the table
+gives per pair the median of each column (peak memory: the largest) and the range of ALC. A second table sets the
+first of ``--models`` against the best other (by median ALC) on each dataset, with how sure the difference is over
+draws of the test clips (:mod:`benchmarks.alc_bootstrap`). Models:
   kon          the repository's model.py: quick linear model, Kon's CNN fine-tuned from the data01 weights, top-k
                ensemble (autospeech_model.model)
   kon_plain    the same Model with ModelConfig.kon(): Team Kon's recipe alone
   scratch      the same Model with ModelConfig(pretrained_weights=None)
   mfcc_logreg  benchmarks/baselines/mfcc_logreg: class frequencies, then logistic regression on MFCC statistics
-A variant's code folder is assembled like the upload (autospeech.package) with the variant's model.py.
+A variant's code folder is assembled like the upload (autospeech.package) with a model.py for its config
+(:mod:`benchmarks.variants`).
 """
 
 from __future__ import annotations
@@ -28,22 +32,17 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from autospeech.package import ENTRY_POINT, submission_files
 from benchmarks.alc_bootstrap import COLUMNS as COMPARISON_COLUMNS, Comparison, compare
 from benchmarks.tables import number, render
+from benchmarks.variants import VARIANTS, variant_code_folder
 from ingestion.command import budget_argument
 from ingestion.dataset import check_solution, find_data_dir, load_metadata, solution_path
 from ingestion.records import RecordError
 from scoring.score import score_predictions, write_score_outputs
 
 REPOSITORY = Path(__file__).resolve().parent.parent
-VARIANTS = REPOSITORY / "benchmarks" / "variants"
-MODELS = {  # name -> its model.py
-    "kon": REPOSITORY / ENTRY_POINT,
-    "kon_plain": VARIANTS / "kon_plain" / ENTRY_POINT,
-    "scratch": VARIANTS / "scratch" / ENTRY_POINT,
-    "mfcc_logreg": REPOSITORY / "benchmarks" / "baselines" / "mfcc_logreg" / ENTRY_POINT,
-}
+BASELINES = {"mfcc_logreg": REPOSITORY / "benchmarks" / "baselines" / "mfcc_logreg"}  # name -> its code folder
+MODELS = (*VARIANTS, *BASELINES)
 DATASETS = ("data01", "data02", "data03", "data04", "data05")
 COLUMNS = ("dataset", "classes", "model", "ALC", "final 2AUC-1", "first prediction (s)", "rounds",
            "peak RSS (MB)", "ingestion")
@@ -133,31 +132,23 @@ def check_dataset(dataset_dir: Path) -> None:
     check_solution(dataset_dir)
 
 
-def code_folder(model: str, build_dir: Path) -> Path:
-    """The code folder of ``model``: its own folder, or for a variant of the repository's model, the upload's
-    files (the model package and the weights) with the variant's model.py, assembled under ``build_dir``."""
-    entry_point = MODELS[model]
-    if entry_point.parent != VARIANTS / model:
-        return entry_point.parent
-    folder = build_dir / model
-    shutil.rmtree(folder, ignore_errors=True)
-    for path, name in submission_files():
-        if name != ENTRY_POINT:
-            (folder / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, folder / name)
-    shutil.copyfile(entry_point, folder / ENTRY_POINT)
-    return folder
+def code_folder(model: str, build_dir: Path, seed: int | None = None) -> Path:
+    """The code folder of ``model``: a baseline's own folder, or a variant of the repository's Model (with
+    ModelConfig.seed = ``seed`` when given) assembled under ``build_dir``."""
+    if model in BASELINES:
+        return BASELINES[model]
+    return variant_code_folder(model, build_dir / (model if seed is None else f"{model}-seed{seed}"), seed)
 
 
 def benchmark(dataset_dir: Path, model: str, output_dir: Path, time_budget: float | None,
-              build_dir: Path | None = None) -> BenchmarkRow:
-    """Ingest and score one dataset with one model variant; ``output_dir`` is emptied first, so an earlier
-    run's files are never scored. A variant's code folder is assembled under ``build_dir`` (default: two
-    levels above ``output_dir``, ``code/``)."""
+              build_dir: Path | None = None, seed: int | None = None) -> BenchmarkRow:
+    """Ingest and score one dataset with one model (a variant with ModelConfig.seed = ``seed`` when given);
+    ``output_dir`` is emptied first, so an earlier run's files are never scored. A variant's code folder is
+    assembled under ``build_dir`` (default: two levels above ``output_dir``, ``code/``)."""
     name, data_dir = find_data_dir(dataset_dir)
     classes = load_metadata(data_dir)["class_num"]
     shutil.rmtree(output_dir, ignore_errors=True)
-    code_dir = code_folder(model, build_dir or output_dir.parent.parent / "code")
+    code_dir = code_folder(model, build_dir or output_dir.parent.parent / "code", seed)
     exit_code, peak_rss = ingest_in_subprocess(dataset_dir, code_dir, output_dir, time_budget)
     try:
         scores = score_predictions(output_dir, solution_path(dataset_dir))
@@ -202,6 +193,17 @@ def positive_count(text: str) -> int:
     return int(text)
 
 
+def seed_list(text: str) -> list[int]:
+    """argparse type: a comma-separated list of distinct whole numbers ≥ 0 (ModelConfig.seed values)."""
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    bad = [item for item in items if not item.isdigit()]
+    if bad or not items:
+        raise argparse.ArgumentTypeError(f"seeds must be whole numbers of at least 0, got {text!r}")
+    if len(set(map(int, items))) < len(items):
+        raise argparse.ArgumentTypeError(f"seeds must be distinct, got {text!r}")
+    return [int(item) for item in items]
+
+
 def comma_list(choices: tuple[str, ...] | None = None):
     """An argparse type: a comma-separated list, whose items must be among ``choices`` when given."""
     def parse(text: str) -> list[str]:
@@ -226,27 +228,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="folder for each run's predictions and report (default: build/benchmarks/)")
     parser.add_argument("--repeats", type=positive_count, default=1,
                         help="runs of every dataset x model, interleaved; the table gives their medians")
+    parser.add_argument("--seeds", type=seed_list, default=None,
+                        help="comma-separated ModelConfig.seed values: every run of a variant is made once per "
+                             "seed, interleaved (a baseline's runs are repeats); the table gives their medians")
     parser.add_argument("--output-markdown", action="store_true", help="print the table as Markdown")
 
 
 def main(args: argparse.Namespace) -> int:
-    """Check every dataset, run every dataset × model ``repeats`` times (a line on stderr as each finishes), then
-    print the table (of medians, when repeated) and, with two models or more, the comparison table.
+    """Check every dataset, run every dataset × model ``repeats`` times per seed (a line on stderr as each
+    finishes), then print the table (of medians, with more than one run per pair) and, with two models or more,
+    the comparison table.
     A missing or unreadable dataset raises DatasetError before anything runs; the command line reports it as
     one line with exit code 2."""
     datasets = [Path(args.data_root) / dataset for dataset in args.datasets]
     for dataset_dir in datasets:
         check_dataset(dataset_dir)
+    seeds = args.seeds or [None]
     rows = []
     for repeat in range(1, args.repeats + 1):
-        for dataset_dir in datasets:
-            for model in args.models:
-                output_dir = Path(args.output) / dataset_dir.name / model
-                if args.repeats > 1:
-                    output_dir /= f"run{repeat}"
-                rows.append(benchmark(dataset_dir, model, output_dir, args.budget, Path(args.output) / "code"))
-                print("finished: " + " ".join(rows[-1].cells()), file=sys.stderr, flush=True)
-    table = repeated_rows(rows) if args.repeats > 1 else rows
+        for seed in seeds:
+            for dataset_dir in datasets:
+                for model in args.models:
+                    output_dir = Path(args.output) / dataset_dir.name / model
+                    if seed is not None:
+                        output_dir /= f"seed{seed}"
+                    if args.repeats > 1:
+                        output_dir /= f"run{repeat}"
+                    rows.append(benchmark(dataset_dir, model, output_dir, args.budget, Path(args.output) / "code",
+                                          seed))
+                    print("finished: " + " ".join(rows[-1].cells()), file=sys.stderr, flush=True)
+    table = repeated_rows(rows) if args.repeats * len(seeds) > 1 else rows
     print(format_table(table, markdown=args.output_markdown))
     compared = comparisons(rows, datasets)
     if compared:

@@ -4,6 +4,7 @@ comparison of two models over draws of the test clips."""
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from stopping import child_processes, scripted_model, wait_for_first_prediction,
 
 from benchmarks.alc_bootstrap import compare, resampled_alc
 from benchmarks.run import (
+    BASELINES,
     MODELS,
     BenchmarkRow,
     RepeatedRow,
@@ -25,7 +27,9 @@ from benchmarks.run import (
     format_table,
     main,
     positive_count,
+    seed_list,
 )
+from benchmarks.variants import VARIANTS, config_changes
 from ingestion.dataset import DatasetError, load_labels, solution_path
 from ingestion.ingestion import run_ingestion
 from ingestion.records import StartRecord
@@ -35,7 +39,7 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 def test_mfcc_logreg_baseline_through_the_harness(tiny_dataset, tmp_path):
-    result = run_ingestion(tiny_dataset, MODELS["mfcc_logreg"].parent, tmp_path / "out")
+    result = run_ingestion(tiny_dataset, BASELINES["mfcc_logreg"], tmp_path / "out")
     assert result.success and len(result.prediction_times) == 2
     priors, probabilities = (np.loadtxt(path) for path in result.prediction_paths)
     np.testing.assert_allclose(priors, np.full((6, 3), 1 / 3))  # balanced classes: frequencies 1/3
@@ -49,7 +53,7 @@ def test_benchmark_table_from_a_real_run(make_dataset, tmp_path, capsys):
     make_dataset(name="tiny")
     args = argparse.Namespace(budget=60.0, datasets=["tiny"], models=["mfcc_logreg"], data_root=str(tmp_path),
                               output=str(tmp_path / "bench"), output_markdown=False,
-                              repeats=1)
+                              repeats=1, seeds=None)
     assert main(args) == 0
     header, row = capsys.readouterr().out.splitlines()
     assert header.split()[:4] == ["dataset", "classes", "model", "ALC"]
@@ -61,11 +65,11 @@ def test_benchmark_table_from_a_real_run(make_dataset, tmp_path, capsys):
 
 def test_with_two_models_the_first_is_set_against_the_other_over_test_draws(make_dataset, tmp_path, capsys,
                                                                            monkeypatch):
-    monkeypatch.setitem(MODELS, "class_prior", REPOSITORY / "tests" / "dummy_models" / "class_prior" / "model.py")
+    monkeypatch.setitem(BASELINES, "class_prior", REPOSITORY / "tests" / "dummy_models" / "class_prior")
     make_dataset(name="tiny")
     args = argparse.Namespace(budget=60.0, datasets=["tiny"], models=["mfcc_logreg", "class_prior"],
                               data_root=str(tmp_path), output=str(tmp_path / "bench"), output_markdown=True,
-                              repeats=1)
+                              repeats=1, seeds=None)
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "\nmfcc_logreg against the best other model, over draws of the test clips:\n\n" in out
@@ -86,7 +90,7 @@ def test_earlier_run_is_not_scored_and_datasets_are_checked_first(make_dataset, 
     assert row.success and row.rounds == 2  # this run's two predictions, not the stale record's one
     args = argparse.Namespace(budget=60.0, datasets=["tiny", "absent"], models=["mfcc_logreg"],
                               data_root=str(tmp_path), output=str(tmp_path / "second"), output_markdown=False,
-                              repeats=1)
+                              repeats=1, seeds=None)
     with pytest.raises(DatasetError, match="absent"):
         main(args)
     assert not (tmp_path / "second").exists()  # nothing ran before the missing dataset was found
@@ -103,7 +107,7 @@ def test_markdown_table():
 def test_repeated_runs_each_keep_their_files_and_the_table_gives_their_medians(make_dataset, tmp_path, capsys):
     make_dataset(name="tiny")
     args = argparse.Namespace(budget=60.0, datasets=["tiny"], models=["mfcc_logreg"], data_root=str(tmp_path),
-                              output=str(tmp_path / "bench"), output_markdown=False, repeats=2)
+                              output=str(tmp_path / "bench"), output_markdown=False, repeats=2, seeds=None)
     assert main(args) == 0
     header, row = capsys.readouterr().out.splitlines()
     assert header.split()[-4:] == ["ingestion", "runs", "ALC", "range"]
@@ -135,11 +139,58 @@ def test_unknown_model_variant_is_rejected():
         comma_list(tuple(MODELS))("kon,foo")
 
 
-def test_a_variants_code_folder_is_the_upload_with_its_own_model_py(tmp_path):
-    folder = code_folder("scratch", tmp_path)
-    assert (folder / "model.py").read_text() == MODELS["scratch"].read_text()
+def test_kon_s_code_folder_is_the_upload_and_a_baseline_keeps_its_own(tmp_path):
+    folder = code_folder("kon", tmp_path)
+    assert (folder / "model.py").read_text() == (REPOSITORY / "model.py").read_text()
     assert (folder / "autospeech_model" / "model.py").is_file() and (folder / "pretrained" / "data01.keras").is_file()
-    assert code_folder("mfcc_logreg", tmp_path) == MODELS["mfcc_logreg"].parent
+    assert code_folder("mfcc_logreg", tmp_path, seed=4) == BASELINES["mfcc_logreg"]
+
+
+SHOW_CONFIG = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import model
+from autospeech_model.config import ModelConfig
+config = model.Model({"class_num": 3, "train_num": 12, "test_num": 6, "time_budget": 60}).config
+print(json.dumps({"model": model.__file__, "same": config == ModelConfig.from_dict(json.loads(sys.argv[2]))}))
+"""
+
+
+def test_a_variants_code_folder_builds_the_model_with_its_config_and_seed(tmp_path):
+    folder = code_folder("scratch", tmp_path, seed=3)
+    expected = VARIANTS["scratch"].replace(seed=3).to_dict()
+    done = subprocess.run([sys.executable, "-c", SHOW_CONFIG, str(folder), json.dumps(expected, default=str)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert Path(report["model"]) == folder / "model.py" and report["same"]
+
+
+def test_kon_plain_is_written_as_its_changes_from_the_defaults():
+    assert VARIANTS["kon_plain"] == type(VARIANTS["kon"])(**config_changes(VARIANTS["kon_plain"]))
+    assert config_changes(VARIANTS["kon"]) == {}
+
+
+def test_a_config_a_model_py_cannot_spell_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="Python literals"):
+        config_changes(VARIANTS["kon"].replace(pretrained_weights=tmp_path / "other.keras"))
+
+
+@pytest.mark.parametrize("text", ["", "1,-2", "0,x", "1,1", "1.5"])
+def test_seeds_must_be_distinct_whole_numbers(text):
+    with pytest.raises(argparse.ArgumentTypeError, match="seeds must be"):
+        seed_list(text)
+
+
+def test_each_seed_keeps_its_files_and_the_table_gives_their_medians(make_dataset, tmp_path, capsys):
+    make_dataset(name="tiny")
+    args = argparse.Namespace(budget=60.0, datasets=["tiny"], models=["mfcc_logreg"], data_root=str(tmp_path),
+                              output=str(tmp_path / "bench"), output_markdown=False, repeats=1, seeds=[0, 5])
+    assert main(args) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.split()[-4:] == ["ingestion", "runs", "ALC", "range"] and row.split()[-3:-1] == ["ok", "2"]
+    for seed in ("seed0", "seed5"):
+        assert (tmp_path / "bench" / "tiny" / "mfcc_logreg" / seed / "detailed_results.html").exists()
 
 
 def test_a_terminated_benchmark_stops_its_ingestion_and_that_its_submission(tiny_dataset, tmp_path):
@@ -169,7 +220,7 @@ def write_run(folder: Path, task: str, predictions: list[tuple[float, np.ndarray
 
 
 def test_resampled_alc_with_every_clip_once_is_the_scorers_alc(tiny_dataset, tmp_path):
-    run_ingestion(tiny_dataset, MODELS["mfcc_logreg"].parent, tmp_path / "out")
+    run_ingestion(tiny_dataset, BASELINES["mfcc_logreg"], tmp_path / "out")
     solution_file = solution_path(tiny_dataset)
     solution = load_labels(solution_file, None)
     alc = resampled_alc(tmp_path / "out", solution, solution_file, np.ones((1, len(solution))))

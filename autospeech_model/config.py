@@ -2,7 +2,8 @@
 
 Sources: "DESIGN" = /work/shared/DESIGN.md (Team Kon's slides and code, AutoSpeech 2019, 3rd place);
 "kit" = the official starting kit; "winner" = the 1st-place AutoSpeech 2019 solution (PASA_NJU, DESIGN's public
-results); "ours" = a choice of this project (reason given, measurements in the README's benchmark).
+results); "ours" = a choice of this project (reason given, measurements in the README's benchmark and its
+log, benchmarks/RESULTS.md).
 
 :meth:`ModelConfig.kon` switches off everything that wraps Kon's recipe (the quick linear first prediction,
 the top-k ensemble, the pseudo-group validation, the final refit, time-sized rounds and test passes) and gives the

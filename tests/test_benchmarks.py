@@ -139,7 +139,7 @@ def test_unknown_model_variant_is_rejected():
         comma_list(tuple(MODELS))("kon,foo")
 
 
-def test_kon_s_code_folder_is_the_upload_and_a_baseline_keeps_its_own(tmp_path):
+def test_kons_code_folder_is_the_upload_and_a_baseline_keeps_its_own(tmp_path):
     folder = code_folder("kon", tmp_path)
     assert (folder / "model.py").read_text() == (REPOSITORY / "model.py").read_text()
     assert (folder / "autospeech_model" / "model.py").is_file() and (folder / "pretrained" / "data01.keras").is_file()

@@ -4,7 +4,6 @@ files (autospeech.package) with a model.py that builds the Model with the varian
 from __future__ import annotations
 
 import ast
-import dataclasses
 import shutil
 from pathlib import Path
 
@@ -35,9 +34,8 @@ class Model(RepositoryModel):
 def config_changes(config: ModelConfig) -> dict:
     """The fields of ``config`` that differ from ModelConfig's defaults; ValueError when one of them is not a
     Python literal (a model.py could not spell it)."""
-    default = ModelConfig()
-    changes = {field.name: getattr(config, field.name) for field in dataclasses.fields(config)
-               if getattr(config, field.name) != getattr(default, field.name)}
+    default = ModelConfig().to_dict()
+    changes = {name: value for name, value in config.to_dict().items() if value != default[name]}
     try:
         literal = ast.literal_eval(repr(changes)) == changes
     except (ValueError, SyntaxError):

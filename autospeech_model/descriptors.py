@@ -92,3 +92,10 @@ def statistics(images: np.ndarray, batch_size: int) -> np.ndarray:
     on 9,500 clips, 0.9 GB)."""
     batches = [images[start:start + batch_size] for start in range(0, max(len(images), 1), batch_size)]
     return np.concatenate([clip_statistics(batch) for batch in batches]).astype(np.float32)
+
+
+def window_statistics(images: np.ndarray, windows: int, width: int, batch_size: int) -> np.ndarray:
+    """:func:`statistics` of ``windows`` evenly spaced ``width``-frame windows of each clip (the CNN's crops):
+    (clips, windows, values)."""
+    offsets = crop_offsets(images.shape[1], width, windows)
+    return np.stack([statistics(images[:, offset:offset + width], batch_size) for offset in offsets], axis=1)

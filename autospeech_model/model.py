@@ -36,6 +36,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -43,7 +44,7 @@ from threadpoolctl import threadpool_limits
 from autospeech_model.bootstrap import surely_higher
 from autospeech_model.budget import BudgetRules, resolve_time_budget
 from autospeech_model.config import ModelConfig
-from autospeech_model.descriptors import Embedder, statistics
+from autospeech_model.descriptors import Embedder, statistics, window_statistics
 from autospeech_model.ensemble import Ensemble, Member, Scored, weighted_average
 from autospeech_model.estimator import CNNClassifier
 from autospeech_model.features import build_frontend, extract_features
@@ -59,6 +60,7 @@ logger = logging.getLogger(__name__)
 SETTINGS_FILE = "model.json"
 MEMBERS_FILE = "members.npz"
 QUICK, CNN, PRIOR = "quick", "cnn", "prior"  # the members' families
+WINDOWS_PREFIX = "windows_"  # of a quick member's window model's arrays in MEMBERS_FILE
 FAMILIES = {QUICK, CNN, PRIOR}
 
 
@@ -71,10 +73,27 @@ class Prior:
 
 @dataclass(frozen=True)
 class QuickState:
-    """The state of a quick member: its fitted classifier, and whether its descriptors include the embeddings."""
+    """The state of a quick member: its fitted classifier, whether its descriptors include the embeddings, and
+    the window model whose prediction is averaged with the classifier's (``quick_windows``), if any."""
 
     classifier: QuickClassifier
     embedded: bool
+    windows: QuickClassifier | None = None
+
+    def predict_proba(self, descriptors: np.ndarray, windows: np.ndarray | None) -> np.ndarray:
+        """The classifier's probabilities of the clips' ``descriptors``, averaged with the window model's of
+        their window statistics when there is one."""
+        probabilities = self.classifier.predict_proba(descriptors)
+        return probabilities if self.windows is None else (probabilities + self.windows.predict_proba(windows)) / 2
+
+
+class WindowFit(NamedTuple):
+    """A window model fitted on the training part, and the window statistics of the training and validation
+    clips (clips, windows, values)."""
+
+    model: QuickClassifier
+    train: np.ndarray
+    validation: np.ndarray
 
 
 def appended(array: np.ndarray, rows: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -109,6 +128,7 @@ class Model:
         # labels (rows of the first call's clips, then of the clips added later), and "images" while the next call
         # is to embed the first call's clips
         self._group_by_embeddings = False
+        self._windowed_quick_due = False  # the quick model is to be fitted again with its window model
         self._split: tuple[np.ndarray, np.ndarray] | None = None  # training and validation rows of _described
         self._pending = np.zeros(0, dtype=int)
         self._source: tuple[list, np.ndarray] | None = None
@@ -118,7 +138,8 @@ class Model:
         self._test_features: np.ndarray | None = None
         self._test_descriptors: dict[str, np.ndarray] = {}
         self._test_cache: dict[Member, np.ndarray] = {}
-        self._seconds_per_clip = {"features": 0.0, "statistics": 0.0, "pass": 0.0, "embeddings": 0.0}
+        self._seconds_per_clip = {"features": 0.0, "statistics": 0.0, "pass": 0.0, "embeddings": 0.0,
+                                  "windows": 0.0}
         self._last_test_seconds: float | None = None
         self._spent = 0.0
         with threadpool_limits(self.config.numeric_threads):  # timed as the charged calls run
@@ -173,9 +194,10 @@ class Model:
             elif member.family == CNN:
                 arrays.update({f"member{index}_weight{k}": w for k, w in enumerate(member.state)})
             else:
-                members[-1]["embedded"] = member.state.embedded
-                arrays.update({f"member{index}_{key}": value
-                               for key, value in member.state.classifier.to_arrays().items()})
+                members[-1].update(embedded=member.state.embedded, windowed=member.state.windows is not None)
+                parts = {"": member.state.classifier, WINDOWS_PREFIX: member.state.windows}
+                arrays.update({f"member{index}_{part}{key}": value for part, classifier in parts.items()
+                               if classifier is not None for key, value in classifier.to_arrays().items()})
         np.savez(directory / MEMBERS_FILE, **arrays)
         settings = {"class_num": self.class_num, "metadata": self.metadata, "config": self.config.to_dict(),
                     "members": members, "ensemble_score": self.ensemble.score}
@@ -216,7 +238,11 @@ class Model:
                 if kind == QUICK:
                     saved = {key.removeprefix(prefix): value for key, value in arrays.items()
                              if key.startswith(prefix)}
-                    state = QuickState(QuickClassifier.from_arrays(saved, model.class_num), bool(entry["embedded"]))
+                    windows = {key.removeprefix(WINDOWS_PREFIX): value for key, value in saved.items()
+                               if key.startswith(WINDOWS_PREFIX)}
+                    state = QuickState(QuickClassifier.from_arrays(saved, model.class_num), bool(entry["embedded"]),
+                                       QuickClassifier.from_arrays(windows, model.class_num)
+                                       if entry.get("windowed") else None)  # absent before the window model
                 elif kind == PRIOR:
                     state = Prior(shaped(arrays, f"{prefix}prior", (model.class_num,)))
                 else:
@@ -243,7 +269,8 @@ class Model:
         end = start + remaining
         if self._train_set is None:
             self._prepare(dataset)
-            if self._fit_quick(self._descriptor_choices()):
+            self._windowed_quick_due = bool(self.config.quick_model and self._window_count(len(dataset[1])))
+            if self._fit_quick(self._descriptor_choices(), windowed=False):
                 self._finish_call(end)
                 return
         elif self._embedded_quick_due(end):
@@ -251,6 +278,11 @@ class Model:
             self._described["embeddings"], grouping_input = self._timed("embeddings", len(images),
                                                                        self.embedder.embed, images)
             self._split_validation(images, grouping_input, True)  # a new split and ensemble
+            if self._fit_quick(self._descriptor_choices()):
+                self._finish_call(end)
+                return
+        elif self._windowed_quick_due and not len(self._pending):
+            self._start_ensemble()  # the quick model with its window model replaces the first call's
             if self._fit_quick(self._descriptor_choices()):
                 self._finish_call(end)
                 return
@@ -454,42 +486,72 @@ class Model:
         and with the embeddings when the described clips have them, else the statistics alone."""
         return (False, True) if "embeddings" in self._described else (False,)
 
-    def _fit_quick(self, choices: tuple[bool, ...], suffix: str = "") -> bool:
+    def _fit_quick(self, choices: tuple[bool, ...], suffix: str = "", windowed: bool = True) -> bool:
         """Fit a quick model on the described clips' descriptors of the training part for each of ``choices``
         (True: statistics and embeddings, False: statistics alone) and validate it; the first is kept unless a
         later one scores higher on at least ``quick_choice_confidence`` of paired bootstrap resamples of the
-        validation clips. The kept one is refitted on the training and validation clips for its test predictions
-        (a linear fit takes a fraction of a second) and joins the ensemble. True when the returned ensemble
-        changed (the call then returns)."""
+        validation clips. With ``windowed`` (and :meth:`_window_count` at least 2) each is averaged with a window
+        model, fitted once on the training part's window statistics. The kept one is refitted on the training
+        and validation clips for its test predictions (a linear fit takes a fraction of a second) and joins the
+        ensemble. True when the returned ensemble changed (the call then returns)."""
         if not self.config.quick_model:
             return False
         labels = self._described["labels"]
         train_index, validation_index = self._split
         if len(np.unique(labels[train_index].argmax(axis=1))) < 2:
             return False
+        windows = self._fit_windows(labels[train_index]) if windowed else None
+        self._windowed_quick_due &= not windowed
         validation_labels, kept = labels[validation_index], None
         for embedded in choices:
             descriptors = self._descriptors(self._described, embedded)
             quick = QuickClassifier(self.class_num, self.config.quick_regularization, self.config.quick_max_iter)
             quick.fit(descriptors[train_index], labels[train_index])
-            probabilities = quick.predict_proba(descriptors[validation_index])
+            state = QuickState(quick, embedded, None if windows is None else windows.model)
+            probabilities = state.predict_proba(descriptors[validation_index],
+                                                None if windows is None else windows.validation)
             score = validation_score(validation_labels, probabilities) if len(probabilities) else None
-            name = ("quick with embeddings" if embedded else "quick") + suffix
+            name = ("quick with embeddings" if embedded else "quick") + (" + windows" * bool(windows)) + suffix
             logger.info("%s: validation 2*AUC-1 %s", name, score)
             if kept is None or surely_higher(validation_labels, probabilities, score, kept.validation_probabilities,
                                              kept.score, self.config.quick_choice_confidence,
                                              self.config.bootstrap_resamples,
                                              derive_seed(self.config.seed, BOOTSTRAP_STREAM)):
-                kept = Member(name, score, probabilities, QuickState(quick, embedded), QUICK)
+                kept = Member(name, score, probabilities, state, QUICK)
                 kept_descriptors = descriptors
         kept.state.classifier.fit(kept_descriptors, labels)  # refitted in place on all the described clips
+        if windows is not None:
+            kept.state.windows.fit(np.concatenate([windows.train, windows.validation]),
+                                   np.concatenate([labels[train_index], validation_labels]))
         return self.ensemble.add(kept)
 
+    def _window_count(self, clips: int) -> int:
+        """Windows a clip for the window model of ``clips`` training clips: ``quick_windows``, fewer when the rows
+        would pass ``quick_window_rows``, and 0 (no window model) below 2."""
+        count = min(self.config.quick_windows, self.config.quick_window_rows // max(clips, 1))
+        return count if count >= 2 else 0
+
+    def _fit_windows(self, labels: np.ndarray) -> WindowFit | None:
+        """The window model fitted on the training set's window statistics (``labels`` its clips' labels), with
+        those of the training and validation sets; None when :meth:`_window_count` is 0."""
+        count = self._window_count(len(self._train_set[0]) + len(self._validation_set[0]))
+        if not count:
+            return None
+        train, validation = (self._window_statistics(features, count)
+                             for features in (self._train_set[0], self._validation_set[0]))
+        model = QuickClassifier(self.class_num, self.config.quick_regularization, self.config.quick_max_iter)
+        return WindowFit(model.fit(train, labels), train, validation)
+
+    def _window_statistics(self, features: np.ndarray, count: int) -> np.ndarray:
+        """:func:`window_statistics` of ``count`` windows of ``crop_frames`` of each clip."""
+        return window_statistics(features, count, self.config.crop_frames, self.config.predict_batch_size)
+
     def _fit_quick_on_all_clips(self) -> bool:
-        """Once the clips the first call left have joined, the quick model again on every training clip (with or
-        without the embeddings when every clip has them: see :meth:`_fit_quick`); True when the returned ensemble
-        changed."""
-        return self._fit_quick(self._descriptor_choices(), f", {len(self._split[0])} clips")
+        """As the clips the first call left join, the quick model again on every training clip so far (with or
+        without the embeddings when every clip has them: see :meth:`_fit_quick`; with its window model once none
+        are left); True when the returned ensemble changed."""
+        return self._fit_quick(self._descriptor_choices(), f", {len(self._split[0])} clips",
+                               windowed=not len(self._pending))
 
     def _validate_round(self) -> bool:
         """Validate the CNN after a round; True when the ensemble improved (the call then returns)."""
@@ -534,8 +596,12 @@ class Model:
                 self._test_descriptors["statistics"] = self._statistics(self._test_features)
             if member.state.embedded and "embeddings" not in self._test_descriptors:
                 self._test_descriptors["embeddings"] = self.embedder.embed(self._test_features)[0]
-            probabilities = member.state.classifier.predict_proba(
-                self._descriptors(self._test_descriptors, member.state.embedded))
+            if member.state.windows is not None and "windows" not in self._test_descriptors:
+                self._test_descriptors["windows"] = self._window_statistics(self._test_features,
+                                                                            self.config.quick_windows)
+            probabilities = member.state.predict_proba(self._descriptors(self._test_descriptors,
+                                                                         member.state.embedded),
+                                                       self._test_descriptors.get("windows"))
         else:
             current = self.classifier.network_.get_weights()
             self.classifier.network_.set_weights(member.state)
@@ -559,8 +625,11 @@ class Model:
         if self._last_test_seconds is not None and self._test_features is not None:
             return self._last_test_seconds
         clips = self._test_clips(len(self._train_set[0]))
-        embedded = any(member.family == QUICK and member.state.embedded for member in self.ensemble.pool)
-        return self._describe_seconds(clips, embedded) + self.config.tta_passes * self._estimate_pass_seconds(clips)
+        quick = [member.state for member in self.ensemble.pool if member.family == QUICK]
+        embedded = any(state.embedded for state in quick)
+        windows = any(state.windows is not None for state in quick) * clips * self._seconds_per_clip["windows"]
+        return (self._describe_seconds(clips, embedded) + windows
+                + self.config.tta_passes * self._estimate_pass_seconds(clips))
 
     def _test_clips(self, default: int) -> int:
         """The number of test clips: metadata's ``test_num``, else ``default``."""
@@ -589,6 +658,8 @@ class Model:
         extract_features(self.frontend, silence, self.config)
         images = self._timed("features", len(silence), extract_features, self.frontend, silence, self.config)
         self._timed("statistics", len(images), self._statistics, images)
+        if self.config.quick_model and self.config.quick_windows:
+            self._timed("windows", len(images), self._window_statistics, images, self.config.quick_windows)
         if self.embedder is not None:
             self.embedder.embed(images)
             self._timed("embeddings", len(images), self.embedder.embed, images)

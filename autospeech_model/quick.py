@@ -1,7 +1,9 @@
 """The quick first model: logistic regression on clip descriptors (the 2019 winner opened with a linear model).
 
 In the scikit-learn manner: parameters in ``__init__``; ``fit`` returns self; learned state ``pipeline_`` and
-``classes_``; ``predict_proba`` gives all ``class_num`` columns (classes unseen in training get 0).
+``classes_``; ``predict_proba`` gives all ``class_num`` columns (classes unseen in training get 0). Descriptors are
+(clips, values), or (clips, windows, values) for several windows of each clip: then every window is a training row
+with its clip's label, and a clip's probabilities are the mean over its windows (which may number differently).
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ class QuickClassifier:
     def fit(self, descriptors: np.ndarray, labels: np.ndarray) -> QuickClassifier:
         """Fit on descriptors and one-hot (or class-index) labels; needs at least two classes present."""
         targets = labels.argmax(axis=1) if labels.ndim == 2 else labels
+        if descriptors.ndim == 3:
+            descriptors, targets = descriptors.reshape(-1, descriptors.shape[-1]), np.repeat(targets,
+                                                                                           descriptors.shape[1])
         self.pipeline_ = make_pipeline(StandardScaler(), LogisticRegression(C=self.regularization,
                                                                             max_iter=self.max_iter))
         self.pipeline_.fit(descriptors, targets)
@@ -68,6 +73,10 @@ class QuickClassifier:
         return quick
 
     def predict_proba(self, descriptors: np.ndarray) -> np.ndarray:
+        """(clips, class_num) probabilities; of (clips, windows, values) descriptors the mean over the windows."""
+        if descriptors.ndim == 3:
+            rows = self.predict_proba(descriptors.reshape(-1, descriptors.shape[-1]))
+            return rows.reshape(len(descriptors), descriptors.shape[1], self.class_num).mean(axis=1)
         probabilities = np.zeros((len(descriptors), self.class_num), dtype=np.float32)
         if len(descriptors):
             probabilities[:, self.classes_] = self.pipeline_.predict_proba(descriptors)

@@ -30,8 +30,9 @@ def write_random_pretrained(path: Path, class_num: int = PRETRAINED_CLASSES, see
 
 def small_config(pretrained: Path | None, **changes) -> ModelConfig:
     """The default recipe with a given pretrained file and fewer test-time passes (faster tests); the first quick
-    model may use the embeddings whatever the machine's speed, unless ``first_prediction_seconds`` is given."""
-    settings = {"tta_passes": 2, "first_prediction_seconds": float("inf"), **changes}
+    model may use the embeddings whatever the machine's speed, unless ``first_prediction_seconds`` is given; no
+    window model unless ``quick_windows`` is given (its call before the CNN's rounds has tests of its own)."""
+    settings = {"tta_passes": 2, "first_prediction_seconds": float("inf"), "quick_windows": 0, **changes}
     return ModelConfig(pretrained_weights=None if pretrained is None else str(pretrained), **settings)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from autospeech_model.descriptors import (CEPSTRAL_COEFFICIENTS, MODULATION_BINS, MODULATION_GROUPS,
-                                          modulation_statistics, statistics)
+                                          modulation_statistics, statistics, window_statistics)
 
 MELS = 128
 WIDTH = 4 * MELS + 4 * CEPSTRAL_COEFFICIENTS + MODULATION_BINS * MODULATION_GROUPS
@@ -49,3 +49,13 @@ def test_a_beat_shows_in_its_group_and_bin_of_the_modulation_spectrum():
     modulation = modulation_statistics(bands).reshape(MODULATION_BINS, MODULATION_GROUPS)
     assert modulation[:, 0].argmax() == 2
     np.testing.assert_allclose(modulation[:, 1:], 0.0, atol=1e-9)
+
+
+def test_window_statistics_are_the_statistics_of_evenly_spaced_windows():
+    clips = images(3)  # 157 frames: windows of 57 start at 0, 50 and 100
+    windows = window_statistics(clips, windows=3, width=57, batch_size=2)
+    assert windows.shape == (3, 3, WIDTH)
+    for index, offset in enumerate([0, 50, 100]):
+        np.testing.assert_allclose(windows[:, index], statistics(clips[:, offset:offset + 57], 7), rtol=1e-6,
+                                   atol=1e-6)
+    assert window_statistics(images(0), windows=3, width=8, batch_size=2).shape == (0, 3, WIDTH)

@@ -12,8 +12,10 @@ from threadpoolctl import threadpool_info
 
 from autospeech_model.bootstrap import win_rate
 from autospeech_model.config import ModelConfig
+from autospeech_model.descriptors import statistics, window_statistics
 from autospeech_model.ensemble import Ensemble
 from autospeech_model.model import Model, appended
+from autospeech_model.features import extract_features
 from autospeech_model.network import create_network
 from autospeech_model.quick import QuickClassifier
 from tests.model_fixtures import small_config, write_random_pretrained
@@ -204,12 +206,14 @@ def test_bad_calls_raise_clear_errors(pretrained, data, tmp_path):
         Model.load(tmp_path)
 
 
-def test_a_large_training_set_is_prepared_in_two_steps(pretrained, data):
+@pytest.mark.parametrize("windows", [0, 3])
+def test_a_large_training_set_is_prepared_in_two_steps(pretrained, data, windows):
     """The first call prepares a stratified subsample (its quick model gives the first prediction); the next
     adds the other clips, those nearest to a held-out pseudo-group to validation, starts a new ensemble on the
-    grown validation set and fits the quick model again on all the training clips."""
+    grown validation set and fits the quick model again on all the training clips (with its window model, as
+    none are left)."""
     train, labels, test = data
-    model = Model(metadata(), small_config(pretrained, quick_max_clips=12))
+    model = Model(metadata(), small_config(pretrained, quick_max_clips=12, quick_windows=windows))
     model.train((train, labels), remaining_time_budget=600)
     prepared = len(model._train_set[0]) + len(model._validation_set[0])
     assert prepared == 12 and len(model._pending) == len(train) - 12
@@ -224,7 +228,9 @@ def test_a_large_training_set_is_prepared_in_two_steps(pretrained, data):
     np.testing.assert_array_equal(model._described["labels"][model._split[1]], model._validation_set[1])
     assert len(model.ensemble.validation_labels) == validated_on
     [member] = model.ensemble.pool  # the new ensemble's first member
-    assert member.name == ("quick with embeddings" if member.state.embedded else "quick") + f", {trained_on} clips"
+    assert member.name == (("quick with embeddings" if member.state.embedded else "quick")
+                           + " + windows" * bool(windows) + f", {trained_on} clips")
+    assert (member.state.windows is not None) == bool(windows)
 
 
 @pytest.mark.parametrize("test_num, prepared", [(4, 12), (100, 6), (None, 18)])
@@ -418,3 +424,57 @@ def test_a_large_test_set_keeps_the_quick_model_on_statistics(pretrained, data):
     model.train((train, labels), remaining_time_budget=580)
     assert [member.name for member in model.ensemble.pools["quick"]] == ["quick"]
     assert model.classifier.rounds_ == 1
+
+
+def test_the_second_call_adds_the_window_model_to_the_quick_model_before_any_cnn_round(pretrained, data, tmp_path):
+    """The first call's quick model has no window model (its time would delay the first prediction); the next
+    call fits it again with one, on all the clips' window statistics, alone in a new ensemble, and returns;
+    its prediction is the mean of the two models'; the call after runs the CNN; it saves and loads."""
+    train, labels, test = data
+    model = Model(metadata(), small_config(pretrained, quick_windows=3))
+    model.train((train, labels), remaining_time_budget=600)
+    [first] = model.ensemble.pool
+    assert first.state.windows is None and " + windows" not in first.name
+    model.test(test, remaining_time_budget=590)
+    model.train((train, labels), remaining_time_budget=580)
+    [second] = model.ensemble.pool
+    assert model.classifier.rounds_ == 0 and model.ensemble.members == [second]
+    assert second.name == first.name + " + windows" and second.state.embedded == first.state.embedded
+    clips = np.concatenate([model._train_set[0], model._validation_set[0]])
+    trained_windows = window_statistics(clips, 3, model.config.crop_frames, 7)
+    np.testing.assert_allclose(second.state.windows.to_arrays()["quick_mean"],
+                               trained_windows.reshape(-1, trained_windows.shape[-1]).mean(axis=0), rtol=1e-4,
+                               atol=1e-4)
+    images = extract_features(model.frontend, test, model.config)
+    descriptors = statistics(images, 7)
+    if second.state.embedded:
+        descriptors = np.concatenate([descriptors, model.embedder.embed(images)[0]], axis=1)
+    expected = (second.state.classifier.predict_proba(descriptors)
+                + second.state.windows.predict_proba(window_statistics(images, 3, model.config.crop_frames, 7))) / 2
+    returned = model.test(test, remaining_time_budget=570)
+    np.testing.assert_allclose(returned, expected, atol=1e-5)
+    model.save(tmp_path / "saved")
+    restored = Model.load(tmp_path / "saved")
+    assert restored.ensemble.members[0].state.windows is not None
+    np.testing.assert_allclose(restored.test(list(test)), returned, atol=1e-5)
+    set_returned_score(model.ensemble, -1.0)
+    model.train((train, labels), remaining_time_budget=560)
+    assert model.classifier.rounds_ == 1
+
+
+@pytest.mark.parametrize("rows, windows", [(72, 3), (71, 2), (48, 2), (47, 0)])
+def test_the_window_model_takes_fewer_windows_a_clip_within_its_rows_and_none_below_two(
+        pretrained, data, rows, windows):
+    """24 clips: 3 windows each within 72 rows, 2 within 48, and below no window model, nor a call for it."""
+    train, labels, test = data
+    model = Model(metadata(), small_config(pretrained, quick_windows=3, quick_window_rows=rows))
+    model.train((train, labels), remaining_time_budget=600)
+    set_returned_score(model.ensemble, -1.0)  # without a window model, the next call returns after a round
+    model.train((train, labels), remaining_time_budget=590)
+    member = model.ensemble.pools["quick"][0]
+    assert (" + windows" in member.name) == bool(windows) and model.classifier.rounds_ == (0 if windows else 1)
+    if windows:
+        assert member.state.windows.pipeline_[0].n_samples_seen_ == len(train) * windows
+    else:
+        assert member.state.windows is None
+    assert model.test(test).shape == (len(test), CLASSES)

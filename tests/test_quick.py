@@ -54,3 +54,18 @@ def test_arrays_that_do_not_fit_together_are_refused_naming_the_array(key, chang
     arrays[key] = change(arrays[key])
     with pytest.raises(ValueError, match=problem):
         QuickClassifier.from_arrays(arrays, class_num=4)
+
+
+def test_windows_are_training_rows_with_their_clips_label_and_a_clip_gets_their_mean():
+    """(clips, windows, values): each window is a row labelled with its clip's class; a clip's probabilities are
+    the mean of its windows', whatever their number."""
+    descriptors, labels = blobs()
+    rng = np.random.default_rng(1)
+    windows = descriptors[:, None, :] + rng.normal(scale=0.5, size=(30, 3, 6))
+    quick = QuickClassifier(class_num=4).fit(windows, labels)
+    rows = QuickClassifier(class_num=4).fit(windows.reshape(90, 6), np.repeat(labels, 3, axis=0))
+    np.testing.assert_allclose(quick.to_arrays()["quick_coef"], rows.to_arrays()["quick_coef"], atol=1e-6)
+    five = np.concatenate([windows, windows[:, :2]], axis=1)
+    expected = quick.predict_proba(five.reshape(150, 6)).reshape(30, 5, 4).mean(axis=1)
+    np.testing.assert_allclose(quick.predict_proba(five), expected, atol=1e-6)
+    assert quick.predict_proba(five[:0]).shape == (0, 4)

@@ -15,7 +15,11 @@ embeddings (the split the first call would have made) and fits the quick model a
 ensemble started anew. The clips left for later (the first call prepares a subsample sized by ``quick_max_clips``
 and ``first_prediction_seconds``) join in the next call: to the training set, or to the validation set when their
 nearest pseudo-group is held out, which starts a new ensemble on the grown validation set; the quick model is fitted
-again on all of them (the choice includes the embeddings when every clip has them).
+again on all of them (the choice includes the embeddings when every clip has them). From the quick fit after the
+first call on (the next call's, or once the clips left for later have all joined), the quick model's prediction
+is the mean of its own and a window model's — logistic regression on the statistics of ``quick_windows`` crops of
+each clip, every crop a training row (:meth:`Model._fit_quick`); when nothing else refits the quick model in the
+next call, that call fits it with its window model alone in a new ensemble and returns.
 Later calls run Kon's fine-tuning rounds (5 augmented epochs, or less when a round would take more than
 ``round_fraction`` of the remaining budget), each validated; a candidate joins the top-k pool and the call
 returns only when the ensemble's validation score beats the one last returned, so predictions never go
@@ -527,9 +531,9 @@ class Model:
 
     def _window_count(self, clips: int) -> int:
         """Windows a clip for the window model of ``clips`` training clips: ``quick_windows``, fewer when the rows
-        would pass ``quick_window_rows``, and 0 (no window model) below 2."""
+        would pass ``quick_window_rows``, and 0 (no window model) below 2 or below ``quick_window_min_clips``."""
         count = min(self.config.quick_windows, self.config.quick_window_rows // max(clips, 1))
-        return count if count >= 2 else 0
+        return count if count >= 2 and clips >= self.config.quick_window_min_clips else 0
 
     def _fit_windows(self, labels: np.ndarray) -> WindowFit | None:
         """The window model fitted on the training set's window statistics (``labels`` its clips' labels), with

@@ -213,7 +213,8 @@ def test_a_large_training_set_is_prepared_in_two_steps(pretrained, data, windows
     grown validation set and fits the quick model again on all the training clips (with its window model, as
     none are left)."""
     train, labels, test = data
-    model = Model(metadata(), small_config(pretrained, quick_max_clips=12, quick_windows=windows))
+    model = Model(metadata(), small_config(pretrained, quick_max_clips=12, quick_windows=windows,
+                                                  quick_window_min_clips=0))
     model.train((train, labels), remaining_time_budget=600)
     prepared = len(model._train_set[0]) + len(model._validation_set[0])
     assert prepared == 12 and len(model._pending) == len(train) - 12
@@ -431,7 +432,7 @@ def test_the_second_call_adds_the_window_model_to_the_quick_model_before_any_cnn
     call fits it again with one, on all the clips' window statistics, alone in a new ensemble, and returns;
     its prediction is the mean of the two models'; the call after runs the CNN; it saves and loads."""
     train, labels, test = data
-    model = Model(metadata(), small_config(pretrained, quick_windows=3))
+    model = Model(metadata(), small_config(pretrained, quick_windows=3, quick_window_min_clips=0))
     model.train((train, labels), remaining_time_budget=600)
     [first] = model.ensemble.pool
     assert first.state.windows is None and " + windows" not in first.name
@@ -462,12 +463,14 @@ def test_the_second_call_adds_the_window_model_to_the_quick_model_before_any_cnn
     assert model.classifier.rounds_ == 1
 
 
-@pytest.mark.parametrize("rows, windows", [(72, 3), (71, 2), (48, 2), (47, 0)])
-def test_the_window_model_takes_fewer_windows_a_clip_within_its_rows_and_none_below_two(
-        pretrained, data, rows, windows):
-    """24 clips: 3 windows each within 72 rows, 2 within 48, and below no window model, nor a call for it."""
+@pytest.mark.parametrize("rows, min_clips, windows", [(72, 24, 3), (71, 0, 2), (48, 0, 2), (47, 0, 0), (72, 25, 0)])
+def test_the_window_model_takes_fewer_windows_a_clip_within_its_rows_and_none_below_two_or_on_few_clips(
+        pretrained, data, rows, min_clips, windows):
+    """24 clips: 3 windows each within 72 rows, 2 within 48, and below, or with fewer clips than
+    ``quick_window_min_clips``, no window model, nor a call for it."""
     train, labels, test = data
-    model = Model(metadata(), small_config(pretrained, quick_windows=3, quick_window_rows=rows))
+    model = Model(metadata(), small_config(pretrained, quick_windows=3, quick_window_rows=rows,
+                                           quick_window_min_clips=min_clips))
     model.train((train, labels), remaining_time_budget=600)
     set_returned_score(model.ensemble, -1.0)  # without a window model, the next call returns after a round
     model.train((train, labels), remaining_time_budget=590)

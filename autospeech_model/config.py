@@ -102,9 +102,11 @@ class ModelConfig:
     # sample 0.999 / 0.998, 0.298 / 0.340, 0.462 / 0.515, 0.830 / 0.780, 0.973 / 0.972, issue-sized 0.370 /
     # 0.568, 0.704 / 0.756, 0.649 / 0.680, 0.985 / 0.988, full 0.776 / 0.802, 0.688 / 0.724, 0.996 / 0.996. With
     # 2 windows 0.726 and 0.774 on the issue-sized and full data03, 4 or 6 no better than 3; one regression on the
-    # clip's and its windows' statistics side by side lost (with 6 windows: issue-sized data04 0.632, full 0.692). Not in the
-    # first call: the windows' statistics take 0.7 ms a clip and the fit 0.3 ms a row (issue-sized data03, 700
-    # clips × 3: 0.7 s), twice; 0 = off
+    # clip's and its windows' statistics side by side lost (with 6 windows: issue-sized data04 0.632, full 0.692).
+    # In 120 s runs, seeds 0–2, the issue-sized data02–05's median ALC went from 0.5539 / 0.6958 / 0.6568 / 0.9592
+    # to 0.5737 / 0.7244 / 0.6697 / 0.9597, the first predictions unchanged. Not in the first call: the windows'
+    # statistics take 0.7 ms a clip and the fit 0.3 ms a row (issue-sized data03, 700 clips × 3: 0.7 s), twice;
+    # 0 = off
     quick_window_min_clips: int = 200  # ours: no window model on fewer training clips (quick_min_clips' floor of a
     # meaningful validation). On the five sample sets (80–117 clips) it was neutral on test (above: mean +0.0004
     # alone, +0.009 with the embeddings) and lost in 120 s runs, seeds 0–2, medians against the model without it:

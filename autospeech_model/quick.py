@@ -44,9 +44,9 @@ class QuickClassifier:
     def fit(self, descriptors: np.ndarray, labels: np.ndarray) -> QuickClassifier:
         """Fit on descriptors and one-hot (or class-index) labels; needs at least two classes present."""
         targets = labels.argmax(axis=1) if labels.ndim == 2 else labels
-        if descriptors.ndim == 3:
-            descriptors, targets = descriptors.reshape(-1, descriptors.shape[-1]), np.repeat(targets,
-                                                                                           descriptors.shape[1])
+        if descriptors.ndim == 3:  # every window a row with its clip's label
+            targets = np.repeat(targets, descriptors.shape[1])
+            descriptors = descriptors.reshape(-1, descriptors.shape[-1])
         self.pipeline_ = make_pipeline(StandardScaler(), LogisticRegression(C=self.regularization,
                                                                             max_iter=self.max_iter))
         self.pipeline_.fit(descriptors, targets)

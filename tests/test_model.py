@@ -14,8 +14,8 @@ from autospeech_model.bootstrap import win_rate
 from autospeech_model.config import ModelConfig
 from autospeech_model.descriptors import statistics, window_statistics
 from autospeech_model.ensemble import Ensemble
-from autospeech_model.model import Model, appended
 from autospeech_model.features import extract_features
+from autospeech_model.model import Model, appended
 from autospeech_model.network import create_network
 from autospeech_model.quick import QuickClassifier
 from tests.model_fixtures import small_config, write_random_pretrained
@@ -214,7 +214,7 @@ def test_a_large_training_set_is_prepared_in_two_steps(pretrained, data, windows
     none are left)."""
     train, labels, test = data
     model = Model(metadata(), small_config(pretrained, quick_max_clips=12, quick_windows=windows,
-                                                  quick_window_min_clips=0))
+                                           quick_window_min_clips=0))
     model.train((train, labels), remaining_time_budget=600)
     prepared = len(model._train_set[0]) + len(model._validation_set[0])
     assert prepared == 12 and len(model._pending) == len(train) - 12

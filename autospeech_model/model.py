@@ -509,13 +509,14 @@ class Model:
         validation_labels, kept = labels[validation_index], None
         for embedded in choices:
             descriptors = self._descriptors(self._described, embedded)
-            quick = QuickClassifier(self.class_num, self.config.quick_regularization, self.config.quick_max_iter)
+            quick = self._new_quick()
             quick.fit(descriptors[train_index], labels[train_index])
             state = QuickState(quick, embedded, None if windows is None else windows.model)
             probabilities = state.predict_proba(descriptors[validation_index],
                                                 None if windows is None else windows.validation)
             score = validation_score(validation_labels, probabilities) if len(probabilities) else None
-            name = ("quick with embeddings" if embedded else "quick") + (" + windows" * bool(windows)) + suffix
+            name = (("quick with embeddings" if embedded else "quick") + " + windows" * (windows is not None)
+                    + suffix)
             logger.info("%s: validation 2*AUC-1 %s", name, score)
             if kept is None or surely_higher(validation_labels, probabilities, score, kept.validation_probabilities,
                                              kept.score, self.config.quick_choice_confidence,
@@ -528,6 +529,10 @@ class Model:
             kept.state.windows.fit(np.concatenate([windows.train, windows.validation]),
                                    np.concatenate([labels[train_index], validation_labels]))
         return self.ensemble.add(kept)
+
+    def _new_quick(self) -> QuickClassifier:
+        """An unfitted quick classifier with the config's regularization and iterations."""
+        return QuickClassifier(self.class_num, self.config.quick_regularization, self.config.quick_max_iter)
 
     def _window_count(self, clips: int) -> int:
         """Windows a clip for the window model of ``clips`` training clips: ``quick_windows``, fewer when the rows
@@ -543,7 +548,7 @@ class Model:
             return None
         train, validation = (self._window_statistics(features, count)
                              for features in (self._train_set[0], self._validation_set[0]))
-        model = QuickClassifier(self.class_num, self.config.quick_regularization, self.config.quick_max_iter)
+        model = self._new_quick()
         return WindowFit(model.fit(train, labels), train, validation)
 
     def _window_statistics(self, features: np.ndarray, count: int) -> np.ndarray:

@@ -664,12 +664,12 @@ class Model:
         """Trace the front end, the embedding network and the CNN's prediction on dummy input, then time each
         per clip (the first call's choice of descriptors needs them), outside the charged calls."""
         silence = [np.zeros(self.config.clip_samples, np.float32)] * (4 * self.config.feature_batch_size + 1)
-        extract_features(self.frontend, silence, self.config)
+        extract_features(self.frontend, silence[:self.config.feature_batch_size + 1], self.config)  # both shapes
         images = self._timed("features", len(silence), extract_features, self.frontend, silence, self.config)
         self._timed("statistics", len(images), self._statistics, images)
         if self.config.quick_model and self.config.quick_windows:
             self._timed("windows", len(images), self._window_statistics, images, self.config.quick_windows)
         if self.embedder is not None:
-            self.embedder.embed(images)
+            self.embedder.embed(images[:1])  # traced once for any number of clips (training.forward)
             self._timed("embeddings", len(images), self.embedder.embed, images)
         self._timed("pass", len(images), self.classifier.predict_proba, images, 1, 0)

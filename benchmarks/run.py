@@ -2,7 +2,7 @@
 
 ``python -m benchmarks.run [--budget S] [--datasets data01,...] [--models kon,scratch,mfcc_logreg] [--repeats N]
 [--seeds 0,1,2]``
-Each ingestion runs in its own process (``python -m ingestion``, the submission sandboxed in its own child), so
+Each ingestion runs in its own process (``python -m ingestion --no-sandbox``, the submission in its own child), so
 its peak memory (ru_maxrss of the process and its children) is measured alone; predictions go to
 ``--output/DATASET/MODEL`` (``.../MODEL/seedS`` with ``--seeds``, ``.../runK`` with ``--repeats``) and are scored
 there. With ``--repeats N`` every dataset × model runs N times, interleaved (run 1 of every pair, then run 2, ...:

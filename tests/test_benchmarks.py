@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import make_tiny_dataset
 from stopping import child_processes, scripted_model, wait_for_first_prediction, wait_until_gone
 
 from benchmarks.alc_bootstrap import compare, resampled_alc
@@ -31,21 +32,30 @@ from benchmarks.run import (
 )
 from benchmarks.variants import VARIANTS, config_changes
 from ingestion.dataset import DatasetError, load_labels, solution_path
-from ingestion.ingestion import run_ingestion
+from ingestion.ingestion import IngestionResult, run_ingestion
 from ingestion.records import StartRecord
 from scoring.score import score_predictions
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 
 
-def test_mfcc_logreg_baseline_through_the_harness(tiny_dataset, tmp_path):
-    result = run_ingestion(tiny_dataset, BASELINES["mfcc_logreg"], tmp_path / "out")
+@pytest.fixture(scope="module")
+def mfcc_logreg_run(tmp_path_factory) -> tuple[Path, IngestionResult]:
+    """(dataset, result) of the baseline run through the harness once on a tiny dataset, without the sandbox as
+    the benchmark runs it: inside, numba's cache is new each run and librosa compiles again (20 s on 2 cores)."""
+    folder = tmp_path_factory.mktemp("mfcc_logreg")
+    dataset = make_tiny_dataset(folder)
+    return dataset, run_ingestion(dataset, BASELINES["mfcc_logreg"], folder / "out", sandbox=False)
+
+
+def test_mfcc_logreg_baseline_through_the_harness(mfcc_logreg_run):
+    dataset, result = mfcc_logreg_run
     assert result.success and len(result.prediction_times) == 2
     priors, probabilities = (np.loadtxt(path) for path in result.prediction_paths)
     np.testing.assert_allclose(priors, np.full((6, 3), 1 / 3))  # balanced classes: frequencies 1/3
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
     assert np.ptp(probabilities, axis=0).min() > 0  # per-clip probabilities, not one row repeated
-    scores = score_predictions(tmp_path / "out", solution_path(tiny_dataset))
+    scores = score_predictions(result.output_dir, solution_path(dataset))
     assert scores.predictions[0].score == pytest.approx(0.0)
 
 
@@ -219,12 +229,12 @@ def write_run(folder: Path, task: str, predictions: list[tuple[float, np.ndarray
     return folder
 
 
-def test_resampled_alc_with_every_clip_once_is_the_scorers_alc(tiny_dataset, tmp_path):
-    run_ingestion(tiny_dataset, BASELINES["mfcc_logreg"], tmp_path / "out")
-    solution_file = solution_path(tiny_dataset)
+def test_resampled_alc_with_every_clip_once_is_the_scorers_alc(mfcc_logreg_run, tmp_path):
+    dataset, result = mfcc_logreg_run
+    solution_file = solution_path(dataset)
     solution = load_labels(solution_file, None)
-    alc = resampled_alc(tmp_path / "out", solution, solution_file, np.ones((1, len(solution))))
-    assert alc[0] == pytest.approx(score_predictions(tmp_path / "out", solution_file).alc, abs=1e-12)
+    alc = resampled_alc(result.output_dir, solution, solution_file, np.ones((1, len(solution))))
+    assert alc[0] == pytest.approx(score_predictions(result.output_dir, solution_file).alc, abs=1e-12)
 
 
 def test_resampled_alc_counts_a_clip_drawn_twice_twice(tmp_path):

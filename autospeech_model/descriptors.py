@@ -21,6 +21,7 @@ import numpy as np
 from scipy.fft import dct
 
 from autospeech_model.config import ModelConfig
+from autospeech_model.network import load_source
 from autospeech_model.training import forward
 
 CEPSTRAL_COEFFICIENTS = 20  # ours: librosa's default n_mfcc
@@ -71,7 +72,7 @@ class Embedder:
 
     def __init__(self, config: ModelConfig):
         self.config = config
-        source = keras.models.load_model(config.pretrained_weights, compile=False)
+        source = load_source(config.pretrained_weights)
         layers = [source.get_layer(name).output for name in (config.embedding_layer, config.grouping_layer)]
         self.network = keras.Model(source.inputs, keras.layers.Concatenate()(layers))
         self.units = tuple(layer.shape[-1] for layer in layers)

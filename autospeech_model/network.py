@@ -6,6 +6,7 @@ Layers: 5 × [Conv2D 64 3×3 same → ReLU → BatchNorm → MaxPool 2×2] → F
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import keras
@@ -34,18 +35,27 @@ def build_network(input_shape: tuple[int, int, int], class_num: int, config: Mod
     return network
 
 
-def load_pretrained(path: str | Path, input_shape: tuple[int, int, int], class_num: int,
-                    config: ModelConfig) -> keras.Sequential:
-    """A new classifier for ``class_num`` classes whose layers, all but the head, hold the pretrained weights.
-
-    ``path`` is a ``.keras`` model of the same architecture (any class count); its head is not used: the new
-    head is freshly initialised. Raises FileNotFoundError / ValueError naming the file when it does not fit.
-    """
-    path = Path(path)
+def load_source(path: str | Path) -> keras.Model:
+    """The pretrained ``.keras`` model at ``path``, loaded once per process and version of the file (the classifier
+    copies its weights, the embedder reads them; neither changes it). Raises FileNotFoundError naming the file."""
+    path = Path(path).resolve()
     if not path.is_file():
         raise FileNotFoundError(f"pretrained model not found: {path} (set ModelConfig.pretrained_weights=None "
                                 "to train from scratch, or run `python -m autospeech.pretrain`)")
-    source = keras.models.load_model(path, compile=False)
+    status = path.stat()
+    return _load_source(path, status.st_mtime_ns, status.st_size)
+
+
+@functools.lru_cache(maxsize=2)
+def _load_source(path: Path, modified_ns: int, size: int) -> keras.Model:
+    return keras.models.load_model(path, compile=False)
+
+
+def transfer(source: keras.Model, path: str | Path, input_shape: tuple[int, int, int], class_num: int,
+             config: ModelConfig) -> keras.Sequential:
+    """A new classifier for ``class_num`` classes whose layers, all but the head, hold ``source``'s weights (the
+    model loaded from ``path``, which errors name); the new head is freshly initialised. Raises ValueError when
+    ``source`` is not of this architecture (any class count)."""
     network = build_network(input_shape, class_num, config)
     source_layers = {layer.name: layer for layer in source.layers}
     for layer in network.layers:
@@ -59,6 +69,12 @@ def load_pretrained(path: str | Path, input_shape: tuple[int, int, int], class_n
                              f"{[w.shape for w in weights]}, expected {[w.shape for w in layer.get_weights()]}")
         layer.set_weights(weights)
     return network
+
+
+def load_pretrained(path: str | Path, input_shape: tuple[int, int, int], class_num: int,
+                    config: ModelConfig) -> keras.Sequential:
+    """:func:`transfer` of the ``.keras`` model at ``path``."""
+    return transfer(load_source(path), path, input_shape, class_num, config)
 
 
 def make_optimizer(config: ModelConfig) -> keras.optimizers.SGD:
@@ -75,10 +91,10 @@ def compile_network(network: keras.Model, optimizer: keras.optimizers.Optimizer)
 
 def create_network(input_shape: tuple[int, int, int], class_num: int, config: ModelConfig) -> keras.Sequential:
     """The compiled classifier: pretrained (head rebuilt) when ``config.pretrained_weights`` is set, else fresh."""
-    keras.utils.set_random_seed(config.seed)
-    if config.pretrained_weights is None:
-        network = build_network(input_shape, class_num, config)
-    else:
-        network = load_pretrained(config.pretrained_weights, input_shape, class_num, config)
+    path = config.pretrained_weights
+    source = None if path is None else load_source(path)
+    keras.utils.set_random_seed(config.seed)  # after loading, which draws random initial weights unless cached
+    network = build_network(input_shape, class_num, config) if source is None else transfer(
+        source, path, input_shape, class_num, config)
     compile_network(network, make_optimizer(config))
     return network

@@ -10,7 +10,14 @@ import numpy as np
 import pytest
 
 from autospeech_model.config import ModelConfig
-from autospeech_model.network import HEAD_NAME, build_network, create_network, load_pretrained, make_optimizer
+from autospeech_model.network import (
+    HEAD_NAME,
+    build_network,
+    create_network,
+    load_pretrained,
+    load_source,
+    make_optimizer,
+)
 from tests.model_fixtures import PRETRAINED_CLASSES, write_random_pretrained
 
 CONFIG = ModelConfig()
@@ -53,6 +60,23 @@ def test_create_network_compiles_and_from_scratch_differs(pretrained_file):
     assert network.optimizer is not None and network.loss == "categorical_crossentropy"
     np.testing.assert_array_equal(network.get_layer("conv2").get_weights()[0], source.get_layer("conv2").get_weights()[0])
     assert not np.allclose(scratch.get_layer("conv2").get_weights()[0], source.get_layer("conv2").get_weights()[0])
+
+
+def test_the_pretrained_file_is_loaded_once_a_version_and_the_new_head_depends_on_the_seed_alone(tmp_path):
+    path = write_random_pretrained(tmp_path / "source.keras", seed=1)
+    config = CONFIG.replace(pretrained_weights=str(path), seed=5)
+    first = create_network(INPUT_SHAPE, 3, config)  # loads the file
+    assert load_source(path) is load_source(str(path))  # then reads it from memory
+    second = create_network(INPUT_SHAPE, 3, config)
+    for ours, theirs in zip(first.get_weights(), second.get_weights()):
+        np.testing.assert_array_equal(ours, theirs)  # the same head, loaded or not
+    before = load_source(path)
+    write_random_pretrained(path, seed=2)  # a new version of the file
+    assert load_source(path) is not before
+    rewritten = create_network(INPUT_SHAPE, 3, config)
+    assert not np.array_equal(rewritten.get_layer("conv1").get_weights()[0], first.get_layer("conv1").get_weights()[0])
+    np.testing.assert_array_equal(rewritten.get_layer(HEAD_NAME).get_weights()[0],
+                                  first.get_layer(HEAD_NAME).get_weights()[0])
 
 
 def test_missing_or_foreign_pretrained_file_gives_clear_errors(tmp_path):

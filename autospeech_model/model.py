@@ -113,7 +113,8 @@ class Model:
     """Team Kon's CNN, a quick linear first model and a top-k ensemble, behind the official interface."""
 
     def __init__(self, metadata: dict, config: ModelConfig | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, classifier: CNNClassifier | None = None):
+        """``classifier``: a built CNN to warm up and train on (:meth:`load`'s saved one) instead of a new one."""
         self.metadata = dict(metadata)
         self.config = config or ModelConfig()
         self.clock = clock
@@ -122,7 +123,9 @@ class Model:
         self.done_training = False
         self.rules = BudgetRules(self.config)
         self.frontend = build_frontend(self.config)
-        self.classifier = CNNClassifier(self.config).build(self.class_num).warm_up(self.class_num)
+        if classifier is None:
+            classifier = CNNClassifier(self.config).build(self.class_num)
+        self.classifier = classifier.warm_up(self.class_num)
         with_embeddings = self.config.quick_model or self.config.validation_groups
         self.embedder = Embedder(self.config) if with_embeddings and self.config.pretrained_weights else None
         self.ensemble: Ensemble | None = None
@@ -217,17 +220,17 @@ class Model:
         for path in (settings_path, directory / MEMBERS_FILE):
             if not path.is_file():
                 raise FileNotFoundError(f"not a saved autospeech model: {path} is missing")
+        classifier = CNNClassifier.load(directory)
         try:
             settings = json.loads(settings_path.read_text())
             metadata = {**settings["metadata"], "class_num": settings["class_num"]}
-            model = cls(metadata, ModelConfig.from_dict(settings["config"]))
+            model = cls(metadata, ModelConfig.from_dict(settings["config"]), classifier=classifier)
             described = settings["members"]
             kinds = [entry["kind"] for entry in described]
             if not set(kinds) <= FAMILIES:
                 raise ValueError(f"member kinds {sorted(set(kinds) - FAMILIES)}")
         except (json.JSONDecodeError, KeyError, TypeError, ValueError, RecursionError) as error:
             raise ValueError(f"invalid saved-model settings {settings_path}: {error!r}") from error
-        model.classifier = CNNClassifier.load(directory)
         try:
             with np.load(directory / MEMBERS_FILE, allow_pickle=False) as archive:
                 arrays = dict(archive)

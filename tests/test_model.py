@@ -14,6 +14,7 @@ from autospeech_model.bootstrap import win_rate
 from autospeech_model.config import ModelConfig
 from autospeech_model.descriptors import statistics, window_statistics
 from autospeech_model.ensemble import Ensemble
+from autospeech_model.estimator import CNNClassifier
 from autospeech_model.features import extract_features
 from autospeech_model.model import Model, appended
 from autospeech_model.network import create_network
@@ -84,9 +85,14 @@ def trained(pretrained, data):
 
 
 def test_construction_warms_up_without_changing_the_weights(pretrained):
+    """Of the classifier it builds, or of one it is given (Model.load's saved CNN), which it keeps."""
     config = small_config(pretrained)
     model = Model(metadata(), config)
     fresh = create_network((config.crop_frames, config.n_mels, 1), CLASSES, config)
+    given = CNNClassifier(config).build(CLASSES)
+    assert Model(metadata(), config, classifier=given).classifier is given
+    for warmed, expected in zip(given.network_.get_weights(), fresh.get_weights()):
+        np.testing.assert_array_equal(warmed, expected)
     for warmed, expected in zip(model.classifier.network_.get_weights(), fresh.get_weights()):
         np.testing.assert_array_equal(warmed, expected)
     assert int(model.classifier.network_.optimizer.iterations) == 0 and model.classifier.rounds_ == 0

@@ -71,12 +71,6 @@ def transfer(source: keras.Model, path: str | Path, input_shape: tuple[int, int,
     return network
 
 
-def load_pretrained(path: str | Path, input_shape: tuple[int, int, int], class_num: int,
-                    config: ModelConfig) -> keras.Sequential:
-    """:func:`transfer` of the ``.keras`` model at ``path``."""
-    return transfer(load_source(path), path, input_shape, class_num, config)
-
-
 def make_optimizer(config: ModelConfig) -> keras.optimizers.SGD:
     """SGD with Keras 2's ``decay`` as a schedule: lr_t = lr / (1 + decay × t), t = iterations done."""
     schedule = keras.optimizers.schedules.InverseTimeDecay(config.learning_rate, decay_steps=1,

@@ -14,9 +14,9 @@ from autospeech_model.network import (
     HEAD_NAME,
     build_network,
     create_network,
-    load_pretrained,
     load_source,
     make_optimizer,
+    transfer,
 )
 from tests.model_fixtures import PRETRAINED_CLASSES, write_random_pretrained
 
@@ -43,7 +43,7 @@ def test_architecture_is_kons_five_block_cnn():
 @pytest.mark.parametrize("class_num", [3, 20])
 def test_pretrained_weights_load_and_head_is_rebuilt(pretrained_file, class_num):
     source = keras.models.load_model(pretrained_file, compile=False)
-    network = load_pretrained(pretrained_file, INPUT_SHAPE, class_num, CONFIG)
+    network = transfer(load_source(pretrained_file), pretrained_file, INPUT_SHAPE, class_num, CONFIG)
     assert network.output_shape == (None, class_num)
     for name in ("conv1", "conv5", "batchnorm3", "dense"):
         for ours, theirs in zip(network.get_layer(name).get_weights(), source.get_layer(name).get_weights()):
@@ -81,11 +81,11 @@ def test_the_pretrained_file_is_loaded_once_a_version_and_the_new_head_depends_o
 
 def test_missing_or_foreign_pretrained_file_gives_clear_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothing.keras"):
-        load_pretrained(tmp_path / "nothing.keras", INPUT_SHAPE, 3, CONFIG)
+        load_source(tmp_path / "nothing.keras")
     other = keras.Sequential([keras.Input((64, 64, 1)), keras.layers.Conv2D(8, 3, name="conv1")])
     other.save(tmp_path / "other.keras")
     with pytest.raises(ValueError, match="other.keras.*conv1"):
-        load_pretrained(tmp_path / "other.keras", INPUT_SHAPE, 3, CONFIG)
+        transfer(load_source(tmp_path / "other.keras"), tmp_path / "other.keras", INPUT_SHAPE, 3, CONFIG)
 
 
 def test_learning_rate_decays_like_keras2_decay():

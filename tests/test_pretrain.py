@@ -13,7 +13,7 @@ import pytest
 
 from ingestion.command import run_command
 from autospeech_model.config import ModelConfig
-from autospeech_model.network import load_pretrained
+from autospeech_model.network import load_source, transfer
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 
@@ -40,7 +40,8 @@ def test_pretrain_writes_model_and_card_deterministically(make_dataset, tmp_path
     assert first.output_shape == (None, 4)
     for ours, theirs in zip(first.get_weights(), second.get_weights()):
         np.testing.assert_array_equal(ours, theirs)  # same seed, same weights
-    finetuned = load_pretrained(tmp_path / "run1" / "tiny.keras", (64, 64, 1), 7, ModelConfig())
+    pretrained = tmp_path / "run1" / "tiny.keras"
+    finetuned = transfer(load_source(pretrained), pretrained, (64, 64, 1), 7, ModelConfig())
     np.testing.assert_array_equal(finetuned.get_layer("conv3").get_weights()[0],
                                   first.get_layer("conv3").get_weights()[0])
 

@@ -28,8 +28,18 @@ class MemoryLimitExceeded(LimitExceeded):
     """The child's process tree holds more resident memory than its limit."""
 
     def __init__(self, used: int, limit: int) -> None:
-        super().__init__(f"used {used / GIB:.2f} GiB of memory, more than the limit of {limit / GIB:.2f} GiB, "
-                         f"and was killed")
+        used_gib, limit_gib = distinct_gib(used, limit)
+        super().__init__(f"used {used_gib} GiB of memory, more than the limit of {limit_gib} GiB, and was killed")
+
+
+def distinct_gib(used: int, limit: int) -> tuple[str, str]:
+    """``used`` and ``limit`` bytes in GiB with two decimals, or as many more as tell them apart (up to nine),
+    so that a tree just past its limit does not read as "0.50 GiB, more than the limit of 0.50 GiB"."""
+    for decimals in range(2, 10):
+        shown = f"{used / GIB:.{decimals}f}", f"{limit / GIB:.{decimals}f}"
+        if shown[0] != shown[1]:
+            break
+    return shown
 
 
 def tree_memory(root: int) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.memory_limit import MemoryLimitExceeded, MemoryWatch, available_memory, tree_memory
+from ingestion.memory_limit import MemoryLimitExceeded, MemoryWatch, available_memory, distinct_gib, tree_memory
 from ingestion.watch import GIB, WATCH_SECONDS, WATCH_SHARE
 from stopping import leading_a_group
 
@@ -31,6 +31,17 @@ def test_a_tree_holding_memory_is_measured_with_its_descendants_and_stopped_by_t
                                                       r"0\.20 GiB, and was killed"):
             MemoryWatch(parent.pid, int(0.2 * GIB)).check()
     assert tree_memory(parent.pid) == 0 and tree_memory(child) == 0  # killed with its parent's group
+
+
+@pytest.mark.parametrize("used, limit, shown", [
+    (int(0.7 * GIB), GIB // 2, ("0.70", "0.50")),
+    (GIB // 2 + (3 << 20), GIB // 2, ("0.503", "0.500")),  # 3 MiB past: two decimals would read 0.50 and 0.50
+    (GIB // 2 + 4096, GIB // 2, ("0.500004", "0.500000")),  # one page past
+])
+def test_the_message_tells_the_memory_used_from_the_limit(used, limit, shown):
+    assert distinct_gib(used, limit) == shown
+    assert str(MemoryLimitExceeded(used, limit)) == (f"used {shown[0]} GiB of memory, more than the limit of "
+                                                     f"{shown[1]} GiB, and was killed")
 
 
 class SlowScan:

@@ -21,12 +21,10 @@ from __future__ import annotations
 import logging
 import os
 import selectors
-import shutil
 import signal
 import site
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -41,6 +39,7 @@ from ingestion.disk_reserve import DiskWatch, default_reserve
 from ingestion.memory_limit import MemoryWatch, default_limit
 from ingestion.process_group import kill_group
 from ingestion.sandbox import child_command, child_environment
+from ingestion.scratch import scratch_folder
 from ingestion.timing import GRACE_SECONDS, TimeoutException
 from ingestion.watch import GIB, WATCH_SECONDS, LimitExceeded
 
@@ -144,12 +143,11 @@ class ChildSubmission:
                                      f"whose files (the test solution, the predictions) the model must not see: "
                                      f"put model.py in a folder of its own")
         memory_limit = default_limit() if memory_limit is None else memory_limit
-        scratch = Path(tempfile.mkdtemp(prefix="submission-"))
-        watched = (scratch, *hidden)
-        disk_reserve = default_reserve(watched) if disk_reserve is None else disk_reserve
-        logger.info("the submission may hold %.2f GiB of memory; %.2f GiB of disk are kept free for the records",
-                    memory_limit / GIB, disk_reserve / GIB)
-        try:
+        with scratch_folder() as scratch:
+            watched = (scratch, *hidden)
+            disk_reserve = default_reserve(watched) if disk_reserve is None else disk_reserve
+            logger.info("the submission may hold %.2f GiB of memory; %.2f GiB of disk are kept free for the "
+                        "records", memory_limit / GIB, disk_reserve / GIB)
             command, sandboxed = child_command([sys.executable, "-I", "-S", "-c", child_source()], code_dir,
                                                scratch, hidden, sandbox)
             process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=scratch,
@@ -162,8 +160,6 @@ class ChildSubmission:
                 yield child
             finally:
                 child.stop()
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
 
     def set_up(self, dataset: Dataset, metadata: dict, setup_limit: float) -> None:
         """Have the child build ``Model(metadata)``, then send it the clips and training labels (only then:

@@ -242,6 +242,7 @@ def test_the_submission_ends_with_the_harness_however_it_is_stopped(tiny_dataset
                                 "--no-sandbox"], cwd=REPOSITORY, stderr=subprocess.PIPE, text=True)
     wait_for_first_prediction(harness, tmp_path / "out")
     (submission,) = child_processes(harness.pid)
+    scratch = Path(os.readlink(f"/proc/{submission}/cwd"))
     os.kill(harness.pid, getattr(signal, signal_name))
     _, stderr = harness.communicate(timeout=60)
     # SIGTERM: the harness kills the submission's group; SIGKILL: the kernel does (PR_SET_PDEATHSIG)
@@ -251,6 +252,11 @@ def test_the_submission_ends_with_the_harness_however_it_is_stopped(tiny_dataset
         assert harness.returncode == 128 + signal.SIGTERM and "python -m ingestion: terminated" in stderr
         end = read_end_record(tmp_path / "out")
         assert not end.ingestion_success and end.error == "ingestion was terminated by SIGTERM"
+        assert not scratch.exists()
+    else:  # the harness could not remove its scratch folder; the next run does
+        assert scratch.is_dir()
+        assert run_ingestion(tiny_dataset, DUMMY_MODELS / "class_prior", tmp_path / "next").success
+        assert not scratch.exists()
 
 
 def test_command_line(tiny_dataset, tmp_path):

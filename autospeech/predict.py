@@ -114,7 +114,7 @@ def main(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else None
     if output is not None:
         check_output(output, files, model_dir)
-    model = Model.load(model_dir)
+    model = Model.load(model_dir, warm_up=False)  # it only predicts: no training to trace, no budget to plan
     labels = class_labels(model_dir, model.class_num)
     with csv_destination(output) as handle:
         skipped = predict_files(model, files, labels, handle, args.skip_bad, args.batch_files)

@@ -113,8 +113,11 @@ class Model:
     """Team Kon's CNN, a quick linear first model and a top-k ensemble, behind the official interface."""
 
     def __init__(self, metadata: dict, config: ModelConfig | None = None,
-                 clock: Callable[[], float] = time.monotonic, classifier: CNNClassifier | None = None):
-        """``classifier``: a built CNN to warm up and train on (:meth:`load`'s saved one) instead of a new one."""
+                 clock: Callable[[], float] = time.monotonic, classifier: CNNClassifier | None = None,
+                 warm_up: bool = True):
+        """``classifier``: a built CNN to warm up and train on (:meth:`load`'s saved one) instead of a new one.
+        ``warm_up=False`` leaves the tracing and timing of :meth:`_warm_up` to the first ``train`` call, where it
+        is charged: for a model that only predicts."""
         self.metadata = dict(metadata)
         self.config = config or ModelConfig()
         self.clock = clock
@@ -125,7 +128,7 @@ class Model:
         self.frontend = build_frontend(self.config)
         if classifier is None:
             classifier = CNNClassifier(self.config).build(self.class_num)
-        self.classifier = classifier.warm_up(self.class_num)
+        self.classifier = classifier
         with_embeddings = self.config.quick_model or self.config.validation_groups
         self.embedder = Embedder(self.config) if with_embeddings and self.config.pretrained_weights else None
         self.ensemble: Ensemble | None = None
@@ -149,7 +152,8 @@ class Model:
                                   "windows": 0.0}
         self._last_test_seconds: float | None = None
         self._spent = 0.0
-        with threadpool_limits(self.config.numeric_threads):  # timed as the charged calls run
+        self._warm = False
+        if warm_up:
             self._warm_up()
 
     @property
@@ -164,6 +168,8 @@ class Model:
         with threadpool_limits(self.config.numeric_threads):
             start = self.clock()
             try:
+                if not self._warm:
+                    self._warm_up()
                 self._train(dataset, remaining_time_budget, start)
                 if self.done_training:
                     self._ensure_a_member()
@@ -212,9 +218,10 @@ class Model:
         return directory
 
     @classmethod
-    def load(cls, directory: str | Path) -> Model:
+    def load(cls, directory: str | Path, warm_up: bool = True) -> Model:
         """A model restored by :meth:`save`: ``test`` gives the saved ensemble's predictions. It is marked done;
-        ``train`` on it continues fine-tuning the saved CNN (on the new data's split), never from scratch."""
+        ``train`` on it continues fine-tuning the saved CNN (on the new data's split), never from scratch.
+        ``warm_up``: as for the constructor (False when it is only to predict)."""
         directory = Path(directory)
         settings_path = directory / SETTINGS_FILE
         for path in (settings_path, directory / MEMBERS_FILE):
@@ -224,7 +231,7 @@ class Model:
         try:
             settings = json.loads(settings_path.read_text())
             metadata = {**settings["metadata"], "class_num": settings["class_num"]}
-            model = cls(metadata, ModelConfig.from_dict(settings["config"]), classifier=classifier)
+            model = cls(metadata, ModelConfig.from_dict(settings["config"]), classifier=classifier, warm_up=warm_up)
             described = settings["members"]
             kinds = [entry["kind"] for entry in described]
             if not set(kinds) <= FAMILIES:
@@ -664,8 +671,15 @@ class Model:
         return np.concatenate([described["statistics"], described["embeddings"]], axis=1)
 
     def _warm_up(self) -> None:
-        """Trace the front end, the embedding network and the CNN's prediction on dummy input, then time each
-        per clip (the first call's choice of descriptors needs them), outside the charged calls."""
+        """Trace the CNN's training, the front end, the embedding network and the CNN's prediction on dummy
+        input, then time each per clip (the first call's choice of descriptors needs them)."""
+        self.classifier.warm_up(self.class_num)
+        with threadpool_limits(self.config.numeric_threads):  # timed as the charged calls run
+            self._time_per_clip()
+        self._warm = True
+
+    def _time_per_clip(self) -> None:
+        """Time the front end, the statistics, the embeddings and a prediction pass per clip on silent clips."""
         silence = [np.zeros(self.config.clip_samples, np.float32)] * (4 * self.config.feature_batch_size + 1)
         extract_features(self.frontend, silence[:self.config.feature_batch_size + 1], self.config)  # both shapes
         images = self._timed("features", len(silence), extract_features, self.frontend, silence, self.config)

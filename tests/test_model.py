@@ -181,8 +181,9 @@ def test_save_and_load_reproduce_the_ensembles_predictions(trained, data, tmp_pa
     test = data[2]
     expected = model.test(test)
     model.save(tmp_path / "saved")
-    restored = Model.load(tmp_path / "saved")
+    restored = Model.load(tmp_path / "saved", warm_up=False)  # as `autospeech predict` loads it
     assert restored.class_num == CLASSES and restored.config == model.config and restored.done_training
+    assert not restored._warm and restored._seconds_per_clip["pass"] == 0
     assert [m.name for m in restored.ensemble.members] == [m.name for m in model.ensemble.members]
     np.testing.assert_allclose(restored.test(list(test)), expected, atol=1e-5)
 
@@ -191,11 +192,13 @@ def test_a_loaded_model_continues_training_instead_of_restarting(trained, data, 
     model, _, _ = trained
     train, labels, test = data
     model.save(tmp_path / "saved")
-    restored = Model.load(tmp_path / "saved")
+    restored = Model.load(tmp_path / "saved", warm_up=False)
     steps = int(restored.classifier.network_.optimizer.iterations)
     assert steps == int(model.classifier.network_.optimizer.iterations) > 0
     restored.done_training = False
-    restored.train((train, labels), remaining_time_budget=600)  # the quick model on the new split
+    restored.train((train, labels), remaining_time_budget=600)  # warms up, then the quick model on the new split
+    assert restored._warm and restored._seconds_per_clip["pass"] > 0
+    assert int(restored.classifier.network_.optimizer.iterations) == steps  # the warm-up's step is undone
     set_returned_score(restored.ensemble, -1.0)
     restored.train((train, labels), remaining_time_budget=590)  # a CNN round, from the saved weights
     assert int(restored.classifier.network_.optimizer.iterations) > steps

@@ -8,6 +8,8 @@
 - A round (DESIGN: 5 epochs) also ends after ``round_fraction`` of the remaining budget (ours: rounds stay
   short when an epoch is long); such a cut only ends the round.
 - The final refit (ours) ends after ``refit_fraction`` of the remaining budget, or at the hard deadline.
+- The first call (ours) describes as many training clips as fit, with the test clips, in
+  ``first_prediction_seconds``, within [``quick_min_clips``, ``quick_max_clips``].
 - Test-time passes (DESIGN: 10) are cut so that a test call takes at most ``test_fraction`` of the remaining
   budget, at least one pass.
 """
@@ -55,6 +57,12 @@ class BudgetRules:
         hard = end - self.safety(next_calls_seconds)
         soft = now + (self.config.round_fraction if fraction is None else fraction) * (end - now)
         return RoundPlan(hard, True) if hard <= soft else RoundPlan(soft, False)
+
+    def first_call_clips(self, seconds_per_clip: float, test_clips: int) -> int:
+        """Training clips the first call describes: as many as fit, with the ``test_clips``, in
+        ``first_prediction_seconds`` at ``seconds_per_clip``, within [``quick_min_clips``, ``quick_max_clips``]."""
+        affordable = self.config.first_prediction_seconds / max(seconds_per_clip, 1e-9)
+        return int(min(self.config.quick_max_clips, max(self.config.quick_min_clips, affordable - test_clips)))
 
     def test_passes(self, pass_seconds: float, remaining: float | None) -> int:
         """Test-time passes that fit in ``test_fraction`` of ``remaining`` (all of them when it is unknown)."""

@@ -95,6 +95,13 @@ def statistics(images: np.ndarray, batch_size: int) -> np.ndarray:
     return np.concatenate([clip_statistics(batch) for batch in batches]).astype(np.float32)
 
 
+def window_count(clips: int, windows: int, max_rows: int, min_clips: int) -> int:
+    """Windows a clip for a window model of ``clips`` training clips: ``windows``, fewer when the rows would pass
+    ``max_rows``, and 0 (no window model) below 2 or below ``min_clips`` clips."""
+    count = min(windows, max_rows // max(clips, 1))
+    return count if count >= 2 and clips >= min_clips else 0
+
+
 def window_statistics(images: np.ndarray, windows: int, width: int, batch_size: int) -> np.ndarray:
     """:func:`statistics` of ``windows`` evenly spaced ``width``-frame windows of each clip (the CNN's crops):
     (clips, windows, values)."""

@@ -48,7 +48,7 @@ from threadpoolctl import threadpool_limits
 from autospeech_model.bootstrap import surely_higher
 from autospeech_model.budget import BudgetRules, resolve_time_budget
 from autospeech_model.config import ModelConfig
-from autospeech_model.descriptors import Embedder, statistics, window_statistics
+from autospeech_model.descriptors import Embedder, statistics, window_count, window_statistics
 from autospeech_model.ensemble import Ensemble, Member, Scored, weighted_average
 from autospeech_model.estimator import CNNClassifier
 from autospeech_model.features import build_frontend, extract_features
@@ -456,9 +456,7 @@ class Model:
         """How many of ``clips`` training clips the first call describes: as many as fit, with the test clips
         (metadata's ``test_num``, else as many), in ``first_prediction_seconds`` of features and statistics
         (per-clip times measured at construction), within [``quick_min_clips``, ``quick_max_clips``]."""
-        affordable = self.config.first_prediction_seconds / max(self._describe_seconds(1, embedded=False), 1e-9)
-        return int(min(self.config.quick_max_clips, max(self.config.quick_min_clips,
-                                                         affordable - self._test_clips(clips))))
+        return self.rules.first_call_clips(self._describe_seconds(1, embedded=False), self._test_clips(clips))
 
     def _extend(self, deadline: float) -> None:
         """Add the clips :meth:`_prepare` left, as many as fit before ``deadline`` (at least a batch; the
@@ -545,10 +543,10 @@ class Model:
         return QuickClassifier(self.class_num, self.config.quick_regularization, self.config.quick_max_iter)
 
     def _window_count(self, clips: int) -> int:
-        """Windows a clip for the window model of ``clips`` training clips: ``quick_windows``, fewer when the rows
-        would pass ``quick_window_rows``, and 0 (no window model) below 2 or below ``quick_window_min_clips``."""
-        count = min(self.config.quick_windows, self.config.quick_window_rows // max(clips, 1))
-        return count if count >= 2 and clips >= self.config.quick_window_min_clips else 0
+        """:func:`window_count` with the config's ``quick_windows``, ``quick_window_rows`` and
+        ``quick_window_min_clips``."""
+        return window_count(clips, self.config.quick_windows, self.config.quick_window_rows,
+                            self.config.quick_window_min_clips)
 
     def _fit_windows(self, labels: np.ndarray) -> WindowFit | None:
         """The window model fitted on the training set's window statistics (``labels`` its clips' labels), with

@@ -45,3 +45,16 @@ def test_kons_rounds_are_only_cut_by_the_hard_deadline():
 ])
 def test_test_time_passes_fit_in_a_twentieth_of_the_remaining_time(pass_seconds, remaining, passes):
     assert RULES.test_passes(pass_seconds, remaining) == passes
+
+
+@pytest.mark.parametrize("test_clips, prepared", [(4, 12), (100, 6), (0, 16), (10, 6)])
+def test_the_first_call_describes_the_training_clips_that_fit_with_the_test_clips(test_clips, prepared):
+    """At 0.125 s a clip, 2 s describe 16 clips: 4 test clips leave 12 training clips, 10 or 100 the floor
+    (6)."""
+    rules = BudgetRules(ModelConfig(first_prediction_seconds=2.0, quick_min_clips=6, quick_max_clips=18))
+    assert rules.first_call_clips(0.125, test_clips) == prepared
+
+
+def test_without_a_time_limit_the_first_call_describes_the_cap():
+    rules = BudgetRules(ModelConfig(first_prediction_seconds=float("inf"), quick_min_clips=6, quick_max_clips=18))
+    assert rules.first_call_clips(0.125, 10**6) == 18 and rules.first_call_clips(0.0, 4) == 18

@@ -1,12 +1,13 @@
 """Clip descriptor statistics: computed in batches, the same as all at once and as each clip alone; what the
-change and modulation statistics measure."""
+change and modulation statistics measure; how many windows a clip the window model takes."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from autospeech_model.descriptors import (CEPSTRAL_COEFFICIENTS, MODULATION_BINS, MODULATION_GROUPS,
-                                          modulation_statistics, statistics, window_statistics)
+                                          modulation_statistics, statistics, window_count, window_statistics)
 
 MELS = 128
 WIDTH = 4 * MELS + 4 * CEPSTRAL_COEFFICIENTS + MODULATION_BINS * MODULATION_GROUPS
@@ -59,3 +60,12 @@ def test_window_statistics_are_the_statistics_of_evenly_spaced_windows():
         np.testing.assert_allclose(windows[:, index], statistics(clips[:, offset:offset + 65], 7), rtol=1e-6,
                                    atol=1e-6)
     assert window_statistics(images(0), windows=3, width=64, batch_size=2).shape == (0, 3, WIDTH)
+
+
+@pytest.mark.parametrize("rows, min_clips, windows", [(72, 24, 3), (71, 0, 2), (48, 0, 2), (47, 0, 0), (72, 25, 0),
+                                                      (6000, 0, 3)])
+def test_the_window_model_takes_fewer_windows_a_clip_within_its_rows_and_none_below_two_or_on_few_clips(
+        rows, min_clips, windows):
+    """24 clips: 3 windows each within 72 rows, 2 within 48, and below, or with fewer clips than ``min_clips``,
+    none."""
+    assert window_count(24, 3, rows, min_clips) == windows

@@ -243,19 +243,16 @@ def test_a_large_training_set_is_prepared_in_two_steps(pretrained, data, windows
     assert (member.state.windows is not None) == bool(windows)
 
 
-@pytest.mark.parametrize("test_num, prepared", [(4, 12), (100, 6), (None, 18)])
-def test_the_first_call_prepares_the_clips_whose_features_fit_the_first_predictions_time(
-        pretrained, data, test_num, prepared):
-    """At 0.125 s a clip (features and statistics), 2 s leave 16 clips: 4 test clips and 12 training clips; with
-    100 test clips the floor (6), with no time limit the cap (18)."""
+def test_the_first_call_prepares_the_clips_whose_features_fit_the_first_predictions_time(pretrained, data):
+    """At 0.125 s a clip (features and statistics), 2 s leave 16 clips: 4 test clips (metadata's test_num) and
+    12 training clips (the rule's other cases: test_budget.py)."""
     train, labels, _ = data
-    seconds = 2.0 if test_num else float("inf")
-    model = Model(metadata(test_num=test_num or 4), small_config(
-        pretrained, quick_min_clips=6, quick_max_clips=18, first_prediction_seconds=seconds))
+    model = Model(metadata(test_num=4), small_config(pretrained, quick_min_clips=6, quick_max_clips=18,
+                                                     first_prediction_seconds=2.0))
     model._seconds_per_clip.update(features=0.1, statistics=0.025)
     model.train((train, labels), remaining_time_budget=600)
-    assert len(model._train_set[0]) + len(model._validation_set[0]) == prepared
-    assert len(model._pending) == len(train) - prepared
+    assert len(model._train_set[0]) + len(model._validation_set[0]) == 12
+    assert len(model._pending) == len(train) - 12
 
 
 def test_without_time_for_any_model_the_class_frequencies_are_predicted(pretrained, data, tmp_path):
@@ -472,11 +469,11 @@ def test_the_second_call_adds_the_window_model_to_the_quick_model_before_any_cnn
     assert model.classifier.rounds_ == 1
 
 
-@pytest.mark.parametrize("rows, min_clips, windows", [(72, 24, 3), (71, 0, 2), (48, 0, 2), (47, 0, 0), (72, 25, 0)])
-def test_the_window_model_takes_fewer_windows_a_clip_within_its_rows_and_none_below_two_or_on_few_clips(
+@pytest.mark.parametrize("rows, min_clips, windows", [(48, 0, 2), (72, 25, 0)])
+def test_the_window_model_takes_its_count_of_windows_a_clip_or_with_none_no_call_for_it(
         pretrained, data, rows, min_clips, windows):
-    """24 clips: 3 windows each within 72 rows, 2 within 48, and below, or with fewer clips than
-    ``quick_window_min_clips``, no window model, nor a call for it."""
+    """24 clips: 2 windows each within 48 rows; with fewer clips than ``quick_window_min_clips``, no window
+    model, nor a call for it (the count's other cases: test_descriptors.py)."""
     train, labels, test = data
     model = Model(metadata(), small_config(pretrained, quick_windows=3, quick_window_rows=rows,
                                            quick_window_min_clips=min_clips))

@@ -263,7 +263,7 @@ def test_without_time_for_any_model_the_class_frequencies_are_predicted(pretrain
     expected = np.tile(labels[::-1].mean(axis=0), (len(test), 1))
     np.testing.assert_allclose(model.test(test), expected)
     model.save(tmp_path / "saved")
-    np.testing.assert_allclose(Model.load(tmp_path / "saved").test(test), expected)
+    np.testing.assert_allclose(Model.load(tmp_path / "saved", warm_up=False).test(test), expected)
 
 
 class RoundClock:
@@ -325,7 +325,7 @@ def test_when_training_ends_the_best_cnn_is_refit_on_all_clips(pretrained, data,
     assert any(not np.array_equal(a, b) for a, b in zip(refit.state, best.state))
     expected = model.test(test)
     model.save(tmp_path / "saved")
-    restored = Model.load(tmp_path / "saved")
+    restored = Model.load(tmp_path / "saved", warm_up=False)
     assert restored.ensemble.weights == model.ensemble.weights
     np.testing.assert_allclose(restored.test(test), expected, atol=1e-5)
 
@@ -355,7 +355,7 @@ def test_when_embeddings_would_delay_the_first_prediction_the_next_call_catches_
     expected = model.test(test)
     np.testing.assert_allclose(expected, at_once.test(test), atol=1e-5)
     model.save(tmp_path / "saved")
-    restored = Model.load(tmp_path / "saved")
+    restored = Model.load(tmp_path / "saved", warm_up=False)
     assert [m.state.embedded for m in restored.ensemble.members] == [second.state.embedded]
     np.testing.assert_allclose(restored.test(list(test)), expected, atol=1e-5)
 
@@ -461,7 +461,7 @@ def test_the_second_call_adds_the_window_model_to_the_quick_model_before_any_cnn
     returned = model.test(test, remaining_time_budget=570)
     np.testing.assert_allclose(returned, expected, atol=1e-5)
     model.save(tmp_path / "saved")
-    restored = Model.load(tmp_path / "saved")
+    restored = Model.load(tmp_path / "saved", warm_up=False)
     assert restored.ensemble.members[0].state.windows is not None
     np.testing.assert_allclose(restored.test(list(test)), returned, atol=1e-5)
     set_returned_score(model.ensemble, -1.0)

@@ -32,19 +32,17 @@ def scratch_folder(root: Path | None = None) -> Iterator[Path]:
     root = Path(root or tempfile.gettempdir())
     remove_stale(root)
     folder = Path(tempfile.mkdtemp(prefix=PREFIX, dir=root))
+    lock = folder.with_name(folder.name + LOCK_SUFFIX)
     lock_fd, unnamed = tempfile.mkstemp(prefix=f".{PREFIX}", suffix=LOCK_SUFFIX, dir=root)
     try:
         fcntl.flock(lock_fd, fcntl.LOCK_EX)
-        lock = folder.with_name(folder.name + LOCK_SUFFIX)
         os.rename(unnamed, lock)  # only now can a sweep see it, already locked
-        try:
-            yield folder
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-            lock.unlink(missing_ok=True)
-    finally:
+        yield folder
+    finally:  # removed while still locked
+        shutil.rmtree(folder, ignore_errors=True)
+        for path in (lock, Path(unnamed)):
+            path.unlink(missing_ok=True)
         os.close(lock_fd)
-        Path(unnamed).unlink(missing_ok=True)
 
 
 def remove_stale(root: Path) -> int:

@@ -52,3 +52,12 @@ def test_the_folder_of_a_killed_harness_is_removed_by_the_next_run_and_a_live_on
         live.kill()
         live.wait()
     assert remove_stale(tmp_path) == 1 and list(tmp_path.iterdir()) == []
+
+
+def test_a_lock_that_is_a_link_removes_nothing(tmp_path):
+    """A planted ``submission-X.lock`` link (to an unlocked file) is not a lock: its folder stays."""
+    (tmp_path / "submission-planted").mkdir()
+    (tmp_path / "submission-planted" / "kept").write_text("x")
+    (tmp_path / "target").write_text("")
+    (tmp_path / "submission-planted.lock").symlink_to(tmp_path / "target")
+    assert remove_stale(tmp_path) == 0 and (tmp_path / "submission-planted" / "kept").exists()

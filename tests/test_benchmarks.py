@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import make_tiny_dataset
+from conftest import REPOSITORY, make_tiny_dataset
 from stopping import child_processes, scripted_model, wait_for_first_prediction, wait_until_gone
 
 from benchmarks.alc_bootstrap import compare, resampled_alc
@@ -35,8 +35,6 @@ from ingestion.dataset import DatasetError, load_labels, solution_path
 from ingestion.ingestion import IngestionResult, run_ingestion
 from ingestion.records import StartRecord
 from scoring.score import score_predictions
-
-REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")

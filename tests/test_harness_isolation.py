@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import make_tiny_dataset, run_arguments
+from conftest import REPOSITORY, make_tiny_dataset, run_arguments
 
 from autospeech import run as run_local
 from ingestion.child_bootstrap import LENGTH, Channel, ProtocolError, receive, send
@@ -33,7 +33,6 @@ from ingestion.timing import GRACE_SECONDS, Budget, TimeoutException
 from ingestion.watch import GIB
 from scoring.score import CURVE_FILE, DETAILS_FILE, SCORES_FILE, score_predictions
 
-REPOSITORY = Path(__file__).resolve().parent.parent
 HOSTILE = Path(__file__).resolve().parent / "hostile_models"
 BUDGET = 1.0  # seconds, for the submissions that must be stopped
 SLACK = 6.0  # seconds a stopped run may take beyond budget + grace (starting Python and numpy, a busy machine)

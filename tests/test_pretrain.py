@@ -10,12 +10,11 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from conftest import REPOSITORY
 
 from ingestion.command import run_command
 from autospeech_model.config import ModelConfig
 from autospeech_model.network import load_source, transfer
-
-REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 def pretraining(dataset: Path, out: Path, *extra: str) -> subprocess.Popen:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from ingestion.watch import GIB, LimitExceeded, Watch
+from ingestion.watch import LimitExceeded, Watch, distinct_gib
 
 DISK_RESERVE_BYTES = 1 << 30  # ours: free space kept for the records (a prediction of 10,000 × 100 takes 25 MB)
 
@@ -23,8 +23,9 @@ class DiskFull(LimitExceeded):
     """A watched filesystem has less free space than the reserve."""
 
     def __init__(self, folder: Path, free: int, reserve: int) -> None:
-        super().__init__(f"filled the disk: {free / GIB:.2f} GiB left free on the filesystem of {folder}, less than "
-                         f"the {reserve / GIB:.2f} GiB the harness keeps for its records, and was killed")
+        free_gib, reserve_gib = distinct_gib(free, reserve)
+        super().__init__(f"filled the disk: {free_gib} GiB left free on the filesystem of {folder}, less than the "
+                         f"{reserve_gib} GiB the harness keeps for its records, and was killed")
 
 
 def free_space(folder: Path) -> int:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ingestion.process_group import process_tree
-from ingestion.watch import GIB, LimitExceeded, Watch
+from ingestion.watch import LimitExceeded, Watch, distinct_gib
 
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 DEFAULT_SHARE = 0.9  # ours: the default limit's share of the memory available when the child starts
@@ -30,16 +30,6 @@ class MemoryLimitExceeded(LimitExceeded):
     def __init__(self, used: int, limit: int) -> None:
         used_gib, limit_gib = distinct_gib(used, limit)
         super().__init__(f"used {used_gib} GiB of memory, more than the limit of {limit_gib} GiB, and was killed")
-
-
-def distinct_gib(used: int, limit: int) -> tuple[str, str]:
-    """``used`` and ``limit`` bytes in GiB with two decimals, or as many more as tell them apart (up to nine),
-    so that a tree just past its limit does not read as "0.50 GiB, more than the limit of 0.50 GiB"."""
-    for decimals in range(2, 10):
-        shown = f"{used / GIB:.{decimals}f}", f"{limit / GIB:.{decimals}f}"
-        if shown[0] != shown[1]:
-            break
-    return shown
 
 
 def tree_memory(root: int) -> int:

@@ -16,6 +16,16 @@ class LimitExceeded(Exception):
     """The child went past one of its limits; the message says which and ends "and was killed"."""
 
 
+def distinct_gib(reading: int, limit: int) -> tuple[str, str]:
+    """``reading`` and ``limit`` bytes in GiB with two decimals, or as many more as tell them apart (up to nine),
+    so that a reading just past its limit does not read as "0.50 GiB, more than the limit of 0.50 GiB"."""
+    for decimals in range(2, 10):
+        shown = f"{reading / GIB:.{decimals}f}", f"{limit / GIB:.{decimals}f}"
+        if shown[0] != shown[1]:
+            break
+    return shown
+
+
 class Watch:
     """:meth:`read` (a subclass's: raises LimitExceeded past its limit) whenever :meth:`check` finds it due."""
 

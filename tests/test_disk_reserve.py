@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -27,3 +28,9 @@ def test_a_filesystem_below_the_reserve_is_named_once_a_reading_is_due(tmp_path)
                        + re.escape(f"of {tmp_path}, less than the {watch.reserve / GIB:.2f} GiB the harness keeps for "
                                    f"its records, and was killed")):
         watch.check()
+
+
+def test_free_space_just_below_the_reserve_reads_below_it():
+    assert str(DiskFull(Path("/scratch"), GIB - 4096, GIB)) == (
+        "filled the disk: 0.999996 GiB left free on the filesystem of /scratch, less than the 1.000000 GiB the "
+        "harness keeps for its records, and was killed")

@@ -226,10 +226,13 @@ def test_a_model_filling_the_disk_is_killed_before_the_records_have_no_room(tiny
     reserve = free_space(tmp_path) - 256 * 2**20  # the model may write about 256 MiB more
     result = run_ingestion(tiny_dataset, code_dir, tmp_path / "out", time_budget=300, disk_reserve=reserve / GIB)
     assert not result.success and not result.timed_out
-    assert re.fullmatch(rf"model in {re.escape(str(code_dir))} filled the disk: \d+\.\d\d GiB left free on the "
-                        rf"filesystem of {re.escape(str(scratch_root))}/submission-\w+, less than the "
-                        rf"{reserve / GIB:.2f} GiB the harness keeps for its records, and was killed", result.error), \
-        result.error
+    shown = re.fullmatch(rf"model in {re.escape(str(code_dir))} filled the disk: (\d+\.\d\d+) GiB left free on "
+                         rf"the filesystem of {re.escape(str(scratch_root))}/submission-\w+, less than the "
+                         rf"(\d+\.\d\d+) GiB the harness keeps for its records, and was killed", result.error)
+    assert shown, result.error
+    free_shown, reserve_shown = shown.groups()
+    decimals = len(reserve_shown.split(".")[1])
+    assert float(free_shown) < float(reserve_shown) and reserve_shown == f"{reserve / GIB:.{decimals}f}"
     assert read_end_record(tmp_path / "out").error == result.error
     assert len(result.prediction_times) == 1  # the first round's prediction is kept and scored
     assert free_space(tmp_path) > reserve  # the scratch folder and its files are gone

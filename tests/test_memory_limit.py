@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.memory_limit import MemoryLimitExceeded, MemoryWatch, available_memory, distinct_gib, tree_memory
-from ingestion.watch import GIB, WATCH_SECONDS, WATCH_SHARE
+from ingestion.memory_limit import MemoryLimitExceeded, MemoryWatch, available_memory, tree_memory
+from ingestion.watch import GIB, WATCH_SECONDS, WATCH_SHARE, distinct_gib
 from stopping import leading_a_group
 
 # A parent that starts a child holding 256 MiB (written, so resident), says so when it is, then waits.

@@ -100,6 +100,19 @@ class WindowFit(NamedTuple):
     validation: np.ndarray
 
 
+def training_labels(dataset: tuple[list, np.ndarray], class_num: int) -> np.ndarray:
+    """The labels of a ``train`` call's (clips, labels) as float32; ValueError when there are no clips or the
+    labels are not (clips, ``class_num``)."""
+    x_list, labels = dataset
+    labels = np.asarray(labels, dtype=np.float32)
+    if len(x_list) == 0:
+        raise ValueError("train() got no training clips")
+    if labels.shape != (len(x_list), class_num):
+        raise ValueError(f"train() labels have shape {labels.shape}, expected ({len(x_list)}, {class_num}) for "
+                         f"{len(x_list)} clips and class_num={class_num}")
+    return labels
+
+
 def appended(array: np.ndarray, rows: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """``array`` followed by the ``keep`` rows of ``rows``, written in place (no temporary copy of the kept
     rows: on 9,500 clips' features, 0.76 GB)."""
@@ -168,6 +181,7 @@ class Model:
         with threadpool_limits(self.config.numeric_threads):
             start = self.clock()
             try:
+                training_labels(dataset, self.class_num)  # a bad call fails before any work
                 if not self._warm:
                     self._warm_up()
                 self._train(dataset, remaining_time_budget, start)
@@ -368,13 +382,7 @@ class Model:
     def _prepare(self, dataset: tuple[list, np.ndarray]) -> None:
         """Features and descriptors of (at most ``quick_max_clips`` of) the training clips, the pseudo-group
         validation split and the ensemble; any other clips wait for :meth:`_extend`, after the first prediction."""
-        x_list, labels = dataset
-        labels = np.asarray(labels, dtype=np.float32)
-        if len(x_list) == 0:
-            raise ValueError("train() got no training clips")
-        if labels.shape != (len(x_list), self.class_num):
-            raise ValueError(f"train() labels have shape {labels.shape}, expected ({len(x_list)}, "
-                             f"{self.class_num}) for {len(x_list)} clips and class_num={self.class_num}")
+        x_list, labels = dataset[0], training_labels(dataset, self.class_num)
         first, self._pending = self._first_clips(labels)
         embed = self._embeddings_fit(len(first))
         features = self._timed("features", len(first), extract_features, self.frontend,

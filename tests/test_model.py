@@ -204,13 +204,16 @@ def test_a_loaded_model_continues_training_instead_of_restarting(trained, data, 
     assert int(restored.classifier.network_.optimizer.iterations) > steps
 
 
-def test_bad_calls_raise_clear_errors(pretrained, data, tmp_path):
+def test_bad_calls_raise_clear_errors_before_any_work(pretrained, data, tmp_path):
     train, labels, test = data
-    model = Model(metadata(), small_config(pretrained))
+    model = Model(metadata(), small_config(pretrained), warm_up=False)
     with pytest.raises(RuntimeError, match="before train"):
         model.test(test)
-    with pytest.raises(ValueError, match="labels have shape"):
+    with pytest.raises(ValueError, match=r"labels have shape \(24, 2\), expected \(24, 3\)"):
         model.train((train, labels[:, :2]))
+    with pytest.raises(ValueError, match="no training clips"):
+        model.train(([], labels[:0]))
+    assert not model._warm and model.classifier.rounds_ == 0  # refused before the warm-up
     with pytest.raises(FileNotFoundError, match="model.json"):
         Model.load(tmp_path)
 

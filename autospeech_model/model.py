@@ -181,10 +181,10 @@ class Model:
         with threadpool_limits(self.config.numeric_threads):
             start = self.clock()
             try:
-                training_labels(dataset, self.class_num)  # a bad call fails before any work
+                labels = training_labels(dataset, self.class_num)  # a bad call fails before any work
                 if not self._warm:
                     self._warm_up()
-                self._train(dataset, remaining_time_budget, start)
+                self._train((dataset[0], labels), remaining_time_budget, start)
                 if self.done_training:
                     self._ensure_a_member()
             finally:
@@ -382,7 +382,7 @@ class Model:
     def _prepare(self, dataset: tuple[list, np.ndarray]) -> None:
         """Features and descriptors of (at most ``quick_max_clips`` of) the training clips, the pseudo-group
         validation split and the ensemble; any other clips wait for :meth:`_extend`, after the first prediction."""
-        x_list, labels = dataset[0], training_labels(dataset, self.class_num)
+        x_list, labels = dataset  # checked by train: float32 (clips, class_num)
         first, self._pending = self._first_clips(labels)
         embed = self._embeddings_fit(len(first))
         features = self._timed("features", len(first), extract_features, self.frontend,

@@ -26,8 +26,9 @@ def pretraining(dataset: Path, out: Path, *extra: str) -> subprocess.Popen:
 def test_pretrain_writes_model_and_card_deterministically(make_dataset, tmp_path):
     dataset = make_dataset(n_classes=4, clips_per_class=6, test_per_class=1)
     runs = [pretraining(dataset, tmp_path / f"run{index}", "--epochs", "1", "--seed", "3") for index in (1, 2)]
-    for run in runs:  # side by side: the same weights whatever the other process does meanwhile
-        _, stderr = run.communicate(timeout=300)
+    errors = [run.communicate(timeout=300)[1] for run in runs]  # side by side: the same weights whatever the
+    # other process does meanwhile; both have ended before any assertion
+    for run, stderr in zip(runs, errors):
         assert run.returncode == 0, stderr[-2000:]
     card = json.loads((tmp_path / "run1" / "card.json").read_text())
     assert card["model_file"] == "tiny.keras" and card["epochs_done"] == 1

@@ -7,7 +7,12 @@ import numpy as np
 
 def fit_length(waveform: np.ndarray, length: int, out: np.ndarray | None = None) -> np.ndarray:
     """The clip flattened, tiled when shorter than ``length`` samples, cut to its first ``length``, as float32
-    with NaN and ±inf samples replaced by 0; written into ``out`` (a new array when None).
+    with NaN and ±inf samples replaced by 0 and, when any sample lies past ±1, scaled to a peak of 1; written
+    into ``out`` (a new array when None).
+
+    The scaling keeps finite but huge samples (1e30: no PCM format's range) from overflowing the log-mel power
+    in float32 and standardising to NaN; it leaves the features as they were, since the log-mel is taken
+    relative to the clip's maximum (``MaxReference``).
 
     An empty clip becomes ``length`` zeros (silence). Only the kept samples are converted and checked, in place:
     a copy of the whole clip, fresh memory page-faulted in, costs a third of the log-mel front end's own work
@@ -28,4 +33,7 @@ def fit_length(waveform: np.ndarray, length: int, out: np.ndarray | None = None)
         filled += step
     if not np.isfinite(out).all():
         np.nan_to_num(out, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+    peak = max(float(out.max()), -float(out.min()))
+    if peak > 1.0:
+        out /= peak
     return out

@@ -26,9 +26,9 @@ def frontend():
 
 
 def test_fit_length_tiles_short_clips_and_cuts_long_ones():
-    short = np.array([1, 2, 3], dtype=np.float32)
-    np.testing.assert_array_equal(fit_length(short, 7), [1, 2, 3, 1, 2, 3, 1])
-    np.testing.assert_array_equal(fit_length(np.arange(10), 4), [0, 1, 2, 3])
+    short = np.array([0.25, 0.5, 0.75], dtype=np.float32)
+    np.testing.assert_array_equal(fit_length(short, 7), [0.25, 0.5, 0.75, 0.25, 0.5, 0.75, 0.25])
+    np.testing.assert_array_equal(fit_length(np.arange(10) / 16, 4), [0, 1 / 16, 2 / 16, 3 / 16])
     assert fit_length(np.arange(80000), 80000).shape == (80000,)
 
 
@@ -39,11 +39,13 @@ def test_odd_clips_become_finite_fixed_length_arrays():
     np.testing.assert_array_equal(fit_length(np.array([1e300, 0.5]), 2), [0, 0.5])  # float32 overflow → 0
     assert fit_length(np.array([[0.1, 0.2]]), 3).shape == (3,)  # any shape is flattened
     assert fit_length(np.arange(3, dtype=np.int16), 4).dtype == np.float32
+    np.testing.assert_allclose(fit_length(np.array([1e30, -2e30, 0.5]), 3), [0.5, -1, 2.5e-31])  # peak 1
+    np.testing.assert_array_equal(fit_length(np.array([1.0, -0.5]), 2), [1.0, -0.5])  # within ±1: unscaled
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 7, 999, 1000, 1001, 4000])
 def test_fit_length_in_place_equals_tiling_then_cutting(size):
-    clip = np.random.default_rng(size).standard_normal(size)
+    clip = np.random.default_rng(size).uniform(-1, 1, size)
     out = np.full(1000, np.nan, dtype=np.float32)
     assert fit_length(clip, 1000, out=out) is out
     np.testing.assert_array_equal(out, np.tile(clip.astype(np.float32), -(-1000 // size))[:1000])
@@ -77,6 +79,14 @@ def test_features_are_standardised_per_clip_and_finite_for_odd_clips(frontend):
     np.testing.assert_allclose(flat[:2].mean(axis=1), 0, atol=1e-4)
     np.testing.assert_allclose(flat[:2].std(axis=1), 1, atol=1e-3)
     np.testing.assert_array_equal(features[2:5], 0)  # silence: a constant image → all zeros, not NaN
+
+
+def test_huge_samples_give_the_features_of_the_clip_at_a_normal_level(frontend):
+    clips, _ = labelled_clips(2, 1)
+    loud = [clip.astype(np.float64) * scale for clip, scale in zip(clips, (1e30, 40.0))]
+    features = extract_features(frontend, clips + loud, CONFIG)
+    assert np.isfinite(features).all()
+    np.testing.assert_allclose(features[2:], features[:2], atol=1e-3)
 
 
 def test_batching_does_not_change_features(frontend):

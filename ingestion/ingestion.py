@@ -152,6 +152,7 @@ def run_timed(submission: Submission, dataset: Dataset, folder: OutputFolder, co
     """Drive ``submission`` under the budget, fill ``result`` and write the records; failures end up in it."""
     budget = Budget(result.time_budget)
     record = StartRecord(dataset.name, result.time_budget, time.time())
+    folder.clear()
     record.write(folder.path)
     budget.start()
     try:

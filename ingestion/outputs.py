@@ -2,8 +2,10 @@
 
 :func:`claim_output` takes an exclusive lock on the folder (``flock`` on the folder itself, released when the
 process ends, even by a crash); a second run into the same folder is refused with :class:`OutputBusyError`.
-It then removes every earlier output: predictions ``*.predict_K``, start/end records, and the scorer's
-scores.txt, learning curve and detailed results, so a new run never sits beside an old score. An entry bearing
+When the run starts its clock (:meth:`OutputFolder.clear`), every earlier output is removed: predictions
+``*.predict_K``, start/end records, and the scorer's scores.txt, learning curve and detailed results, so a new
+run never sits beside an old score; a run refused before that (a bad option, no ``model.py``, a submission
+that fails to import) leaves the earlier run's outputs as they were. An entry bearing
 one of these names (or a temporary name of one, ``NAME.tmp`` / ``NAME.XXXXXXXX.tmp``) is removed whatever it
 is: a file, a folder, a link (never its target).
 
@@ -72,6 +74,12 @@ class OutputFolder:
             remove_entry(path)
         return removed
 
+    def clear(self) -> None:
+        """Remove every output of an earlier run (when this run starts)."""
+        removed = self.remove_outputs()
+        if removed:
+            logger.info("removed %d file(s) of an earlier run from %s", len(removed), self.path)
+
     def write_prediction(self, name: str, index: int, prediction: np.ndarray) -> Path:
         """Write ``NAME.predict_K`` as text rows (the kit's format)."""
         buffer = io.BytesIO()
@@ -96,7 +104,8 @@ class OutputFolder:
 
 @contextmanager
 def claim_output(output_dir: str | Path) -> Iterator[OutputFolder]:
-    """Create and lock ``output_dir`` and remove earlier outputs from it; the lock lasts for the block."""
+    """Create and lock ``output_dir``; the lock lasts for the block. Earlier outputs stay until the run clears
+    them (:meth:`OutputFolder.clear`)."""
     path = Path(output_dir)
     path.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
@@ -106,10 +115,6 @@ def claim_output(output_dir: str | Path) -> Iterator[OutputFolder]:
         except BlockingIOError:
             raise OutputBusyError(f"output folder {path} is in use by another run; wait for it to end or choose "
                                   f"another output folder") from None
-        folder = OutputFolder(path)
-        removed = folder.remove_outputs()
-        if removed:
-            logger.info("removed %d file(s) of an earlier run from %s", len(removed), path)
-        yield folder
+        yield OutputFolder(path)
     finally:
         os.close(descriptor)

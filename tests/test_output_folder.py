@@ -99,6 +99,19 @@ def test_entries_planted_before_a_run_are_cleared_whatever_they_are(tiny_dataset
     assert_untouched(outside)
 
 
+@pytest.mark.parametrize("model_py", [None, "raise RuntimeError('broken')\n"])
+def test_a_run_refused_before_it_starts_keeps_the_earlier_runs_outputs(tiny_dataset, tmp_path, model_py):
+    out, code_dir = tmp_path / "out", tmp_path / "code"
+    assert autospeech_run(tiny_dataset, DUMMY_MODELS / "class_prior", out).returncode == 0
+    earlier = {path.name: path.read_bytes() for path in out.iterdir()}
+    code_dir.mkdir()
+    if model_py is not None:
+        (code_dir / "model.py").write_text(model_py)
+    done = autospeech_run(tiny_dataset, code_dir, out)
+    assert done.returncode == 2 and done.stderr.splitlines()[-1].startswith("autospeech: error: "), done.stderr
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == earlier
+
+
 def test_entries_planted_during_a_run_are_never_written_through(tiny_dataset, tmp_path, outside):
     out, code_dir = tmp_path / "out", tmp_path / "code"
     code_dir.mkdir()

@@ -1,8 +1,10 @@
 """Train the model on a dataset within a time budget and save it for ``autospeech predict``.
 
 Runs the official ingestion loop in this process (train, then predict the dataset's test clips, until the
-model is done or the budget is spent), writing the predictions and start/end records to MODEL_DIR/predictions/.
-The model is then saved to MODEL_DIR (Model.save) with the dataset's class_names.txt when it has one. When the
+model is done or the budget is spent), writing the predictions and start/end records to
+MODEL_DIR/.predictions.partial/. The model is then saved to MODEL_DIR (Model.save) with the dataset's
+class_names.txt when it has one, and the run's folder replaces MODEL_DIR/predictions/; a run that ends before
+the model is built leaves MODEL_DIR as it was. When the
 dataset holds its test solution (NAME/NAME.solution), the run is scored: ALC and the final 2·AUC − 1 are printed.
 The budget is --time-budget, else meta.json's time_budget, else 1800 s (as in ingestion).
 """
@@ -10,6 +12,7 @@ The budget is --time-budget, else meta.json's time_budget, else 1800 s (as in in
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +21,12 @@ from ingestion.command import budget_argument
 from autospeech_model.config import ModelConfig
 from ingestion.dataset import find_data_dir, load_dataset, solution_path
 from ingestion.ingestion import IngestionResult, add_trust_pickle, configure_logging, model_metadata, run_model
+from ingestion.safe_files import remove_entry
 from scoring.score import ScoreResult, score_predictions
 
 PREDICTIONS_FOLDER = "predictions"
+PARTIAL_PREDICTIONS = ".predictions.partial"  # the run's folder until the model is saved
+REPLACED_PREDICTIONS = ".predictions.replaced"  # the earlier run's, while the new one takes its place
 CLASS_NAMES_FILE = "class_names.txt"
 MODEL_CODE_DIR = Path(__file__).resolve().parent
 
@@ -47,17 +53,30 @@ def fit(dataset_dir: str | Path, model_dir: str | Path, time_budget: float | Non
     budget_seconds, metadata = model_metadata(dataset, time_budget)
     model = Model(metadata, config)
     model_dir = Path(model_dir)
-    run = run_model(model, dataset, model_dir / PREDICTIONS_FOLDER, budget_seconds, MODEL_CODE_DIR)
+    run = run_model(model, dataset, model_dir / PARTIAL_PREDICTIONS, budget_seconds, MODEL_CODE_DIR)
     if not model.fitted:
+        remove_entry(run.output_dir)
         raise ValueError(f"training on {dataset_dir} ended before the model was built, nothing saved "
                          f"({run.error or 'no error'}); give a larger --time-budget")
     model.save(model_dir)
     _, data_dir = find_data_dir(dataset_dir)
     if dataset.class_names is not None:
         shutil.copyfile(data_dir / CLASS_NAMES_FILE, model_dir / CLASS_NAMES_FILE)
+    run.output_dir = replace_folder(run.output_dir, model_dir / PREDICTIONS_FOLDER)
     solution = solution_path(dataset_dir)
     score = score_predictions(run.output_dir, solution) if solution.exists() and run.prediction_times else None
     return FitResult(model_dir, run, score)
+
+
+def replace_folder(source: Path, target: Path) -> Path:
+    """Move ``source`` to ``target``, replacing whatever ``target`` is (a folder with its files, a link)."""
+    replaced = target.with_name(REPLACED_PREDICTIONS)
+    remove_entry(replaced)  # left by a fit killed during an earlier replacement
+    if os.path.lexists(target):
+        os.rename(target, replaced)
+    os.rename(source, target)
+    remove_entry(replaced)
+    return target
 
 
 def format_fit(result: FitResult) -> str:

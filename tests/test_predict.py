@@ -15,7 +15,7 @@ from conftest import real_clips_by_class
 from autospeech.audio_files import read_audio
 from autospeech.cli import main
 from autospeech.convert import convert
-from autospeech.fit import CLASS_NAMES_FILE, PREDICTIONS_FOLDER, fit, format_fit
+from autospeech.fit import CLASS_NAMES_FILE, PREDICTIONS_FOLDER, REPLACED_PREDICTIONS, fit, format_fit, replace_folder
 from autospeech_model.config import ModelConfig
 from autospeech_model.model import Model
 from ingestion.dataset import SAMPLE_RATE
@@ -147,14 +147,40 @@ def test_predict_rejects_a_missing_model_or_mismatched_class_names(fitted, capsy
     assert f"no such file or folder: {root / 'absent.wav'}" in capsys.readouterr().err
 
 
-def test_fit_with_a_budget_too_small_to_build_a_model_is_a_clear_error(fitted, capsys):
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(folder)): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+def test_fit_with_a_budget_too_small_to_build_a_model_is_a_clear_error_and_keeps_the_earlier_model(fitted, capsys,
+                                                                                                  tmp_path):
     root, _ = fitted
-    code = main(["fit", "--dataset", str(root / "data" / "two"), "--model-dir", str(root / "tiny_budget"),
+    model_dir = shutil.copytree(root / "model", tmp_path / "model")
+    earlier = files_of(model_dir)
+    assert f"{PREDICTIONS_FOLDER}/{START_RECORD}" in earlier
+    code = main(["fit", "--dataset", str(root / "data" / "two"), "--model-dir", str(model_dir),
                  "--time-budget", "0.01", "--from-scratch"])
     assert code == 2
     error = capsys.readouterr().err.splitlines()[-1]
     assert error.startswith("autospeech: error: training on ") and "nothing saved" in error
-    assert not (root / "tiny_budget" / "classifier.keras").exists()
+    assert files_of(model_dir) == earlier and sorted(path.name for path in model_dir.iterdir()) == sorted(
+        path.name for path in (root / "model").iterdir())  # the model and its run as they were, nothing added
+
+
+@pytest.mark.parametrize("earlier", ["folder", "link", None])
+def test_the_new_runs_folder_replaces_the_earlier_one_whatever_it_is(tmp_path, earlier):
+    source, target, outside = tmp_path / ".partial", tmp_path / PREDICTIONS_FOLDER, tmp_path / "outside"
+    source.mkdir()
+    (source / "two.predict_0").write_text("new\n")
+    (outside / "kept").mkdir(parents=True)
+    (tmp_path / REPLACED_PREDICTIONS / "stale").mkdir(parents=True)  # a fit killed while replacing
+    if earlier == "folder":
+        (target / "old").mkdir(parents=True)
+    elif earlier == "link":
+        target.symlink_to(outside)
+    assert replace_folder(source, target) == target
+    assert files_of(target) == {"two.predict_0": b"new\n"} and not target.is_symlink()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["outside", PREDICTIONS_FOLDER]
+    assert (outside / "kept").is_dir()  # a link is replaced, never followed
 
 
 def truncate(path: Path) -> None:

@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import reprlib
 import time
 import zipfile
 from collections.abc import Callable
@@ -54,7 +56,7 @@ from autospeech_model.estimator import CNNClassifier
 from autospeech_model.features import build_frontend, extract_features
 from autospeech_model.grouping import PseudoGroups
 from autospeech_model.quick import QuickClassifier
-from autospeech_model.saved_arrays import shaped
+from autospeech_model.saved_arrays import check_numbers, shaped
 from autospeech_model.seeds import BOOTSTRAP_STREAM, CLUSTER_STREAM, TEST_STREAM, VALIDATION_STREAM, derive_seed
 from autospeech_model.split import validation_split
 from autospeech_model.training import validation_score
@@ -111,6 +113,57 @@ def training_labels(dataset: tuple[list, np.ndarray], class_num: int) -> np.ndar
         raise ValueError(f"train() labels have shape {labels.shape}, expected ({len(x_list)}, {class_num}) for "
                          f"{len(x_list)} clips and class_num={class_num}")
     return labels
+
+
+def finite_number(value: object) -> bool:
+    """Whether a parsed JSON value is a finite number, not a boolean (not NaN, Infinity, nor an integer past
+    float's range)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def is_score(value: object) -> bool:
+    """Whether a parsed JSON value is a validation score: 2·AUC − 1 in [-1, 1], or null (not measured)."""
+    return value is None or finite_number(value) and -1 <= value <= 1
+
+
+def check_field(name: str, value: object, valid: bool, expected: str) -> None:
+    """ValueError ``NAME is VALUE, expected EXPECTED`` unless ``valid`` (a long VALUE shortened)."""
+    if not valid:
+        raise ValueError(f"{name} is {reprlib.repr(value)}, expected {expected}")
+
+
+def check_member(name: str, member: object) -> None:
+    """ValueError (or KeyError) naming the field unless ``member`` is as :meth:`Model.save` describes one."""
+    check_field(name, member, isinstance(member, dict), "a JSON object")
+    check_field(f"{name}.kind", member["kind"], member["kind"] in sorted(FAMILIES), f"one of {sorted(FAMILIES)}")
+    check_field(f"{name}.name", member["name"], isinstance(member["name"], str), "a string")
+    check_field(f"{name}.score", member["score"], is_score(member["score"]), "a number in [-1, 1] or null")
+    check_field(f"{name}.weight", member["weight"], finite_number(member["weight"]) and 0 < member["weight"] <= 1,
+                "a number in (0, 1]")
+    if member["kind"] == QUICK:  # "windowed" is absent in a model saved before the window model
+        for flag, value in (("embedded", member["embedded"]), ("windowed", member.get("windowed", False))):
+            check_field(f"{name}.{flag}", value, isinstance(value, bool), "true or false")
+
+
+def check_settings(settings: object, class_num: int) -> None:
+    """ValueError (or KeyError) naming the field unless ``settings`` (a parsed model.json) are as
+    :meth:`Model.save` writes them beside a CNN of ``class_num`` outputs: that class_num, a non-empty list of
+    members (:func:`check_member`), an ensemble score."""
+    check_field("the settings", settings, isinstance(settings, dict), "a JSON object")
+    check_field("class_num", settings["class_num"],
+                type(settings["class_num"]) is int and settings["class_num"] == class_num,
+                f"{class_num} (the saved network's outputs)")
+    members = settings["members"]
+    check_field("members", members, isinstance(members, list) and len(members) > 0, "a non-empty list")
+    for index, member in enumerate(members):
+        check_member(f"members[{index}]", member)
+    check_field("ensemble_score", settings.get("ensemble_score"), is_score(settings.get("ensemble_score")),
+                "a number in [-1, 1] or null")
 
 
 def appended(array: np.ndarray, rows: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -237,54 +290,75 @@ class Model:
         ``train`` on it continues fine-tuning the saved CNN (on the new data's split), never from scratch.
         ``warm_up``: as for the constructor (False when it is only to predict)."""
         directory = Path(directory)
-        settings_path = directory / SETTINGS_FILE
-        for path in (settings_path, directory / MEMBERS_FILE):
+        settings_path, members_path = directory / SETTINGS_FILE, directory / MEMBERS_FILE
+        for path in (settings_path, members_path):
             if not path.is_file():
                 raise FileNotFoundError(f"not a saved autospeech model: {path} is missing")
         classifier = CNNClassifier.load(directory)
         try:
             settings = json.loads(settings_path.read_text())
+            check_settings(settings, classifier.network_.output_shape[-1])
             metadata = {**settings["metadata"], "class_num": settings["class_num"]}
             model = cls(metadata, ModelConfig.from_dict(settings["config"]), classifier=classifier, warm_up=warm_up)
-            described = settings["members"]
-            kinds = [entry["kind"] for entry in described]
-            if not set(kinds) <= FAMILIES:
-                raise ValueError(f"member kinds {sorted(set(kinds) - FAMILIES)}")
         except (json.JSONDecodeError, KeyError, TypeError, ValueError, RecursionError) as error:
             raise ValueError(f"invalid saved-model settings {settings_path}: {error!r}") from error
         try:
-            with np.load(directory / MEMBERS_FILE, allow_pickle=False) as archive:
+            with np.load(members_path, allow_pickle=False) as archive:
                 arrays = dict(archive)
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-            raise ValueError(f"cannot read saved-model members {directory / MEMBERS_FILE} (truncated or "
-                             f"corrupt?): {error}") from error
+            raise ValueError(f"cannot read saved-model members {members_path} (truncated or corrupt?): "
+                             f"{error}") from error
+        try:
+            check_numbers(arrays)
+        except ValueError as error:
+            raise ValueError(f"invalid saved model {members_path}: {error}") from error
         model.ensemble = Ensemble(model.config.ensemble_size, np.zeros((0, model.class_num)))
         weights = {}
-        try:
-            for index, (entry, kind) in enumerate(zip(described, kinds)):
-                prefix = f"member{index}_"
-                if kind == QUICK:
-                    saved = {key.removeprefix(prefix): value for key, value in arrays.items()
-                             if key.startswith(prefix)}
-                    windows = {key.removeprefix(WINDOWS_PREFIX): value for key, value in saved.items()
-                               if key.startswith(WINDOWS_PREFIX)}
-                    state = QuickState(QuickClassifier.from_arrays(saved, model.class_num), bool(entry["embedded"]),
-                                       QuickClassifier.from_arrays(windows, model.class_num)
-                                       if entry.get("windowed") else None)  # absent before the window model
-                elif kind == PRIOR:
-                    state = Prior(shaped(arrays, f"{prefix}prior", (model.class_num,)))
-                else:
-                    state = [shaped(arrays, f"{prefix}weight{k}", tuple(weight.shape))
-                             for k, weight in enumerate(model.classifier.network_.weights)]
-                weights[Member(entry["name"], entry["score"], np.zeros(0), state, kind)] = entry["weight"]
-        except KeyError as error:
-            raise ValueError(f"invalid saved model in {directory}: {error} is missing") from error
-        except ValueError as error:
-            raise ValueError(f"invalid saved model {directory / MEMBERS_FILE}: member {index} ({kind}): "
-                             f"{error}") from error
+        for index, entry in enumerate(settings["members"]):
+            try:
+                state = model._saved_state(entry, arrays, f"member{index}_")
+            except KeyError as error:
+                raise ValueError(f"invalid saved model {members_path}: member {index} ({entry['kind']}): "
+                                 f"array {error} is missing") from error
+            except ValueError as error:
+                raise ValueError(f"invalid saved model {members_path}: member {index} ({entry['kind']}): "
+                                 f"{error}") from error
+            weights[Member(entry["name"], entry["score"], np.zeros(0), state, entry["kind"])] = entry["weight"]
         model.ensemble.returned = Scored(settings.get("ensemble_score"), weights, None)
         model.done_training = True
         return model
+
+    def _saved_state(self, entry: dict, arrays: dict[str, np.ndarray], prefix: str) -> Prior | QuickState | list:
+        """The state of a member described by ``entry`` (checked by :func:`check_settings`) from its arrays
+        (those of ``arrays`` whose keys start with ``prefix``); ValueError (or KeyError) when they do not fit
+        this model: shapes, or a quick model whose descriptors (the embeddings too?) are not this model's."""
+        if entry["kind"] == PRIOR:
+            frequencies = shaped(arrays, f"{prefix}prior", (self.class_num,))
+            if (frequencies < 0).any():
+                raise ValueError(f"{prefix}prior has negative frequencies")
+            return Prior(frequencies)
+        if entry["kind"] == CNN:
+            return [shaped(arrays, f"{prefix}weight{k}", tuple(weight.shape))
+                    for k, weight in enumerate(self.classifier.network_.weights)]
+        if entry["embedded"] and self.embedder is None:
+            raise ValueError("it uses the pretrained embeddings, but the config has no pretrained_weights")
+        saved = {key.removeprefix(prefix): value for key, value in arrays.items() if key.startswith(prefix)}
+        windows = {key.removeprefix(WINDOWS_PREFIX): value for key, value in saved.items()
+                   if key.startswith(WINDOWS_PREFIX)}
+        windowed = entry.get("windowed", False)  # absent in a model saved before the window model
+        return QuickState(self._saved_quick(saved, entry["embedded"], prefix), entry["embedded"],
+                          self._saved_quick(windows, False, prefix + WINDOWS_PREFIX) if windowed else None)
+
+    def _saved_quick(self, arrays: dict[str, np.ndarray], embedded: bool, prefix: str) -> QuickClassifier:
+        """:meth:`QuickClassifier.from_arrays` of ``arrays`` (saved under ``prefix``); ValueError unless it takes
+        this model's descriptors (the statistics, and with ``embedded`` the embeddings too)."""
+        quick = QuickClassifier.from_arrays(arrays, self.class_num)
+        image = np.zeros((1, self.config.crop_frames, self.config.n_mels, 1), np.float32)
+        width = self._statistics(image).shape[1] + (self.embedder.units[0] if embedded else 0)
+        if len(arrays["quick_mean"]) != width:
+            raise ValueError(f"{prefix}quick_mean has {len(arrays['quick_mean'])} values, this model's "
+                             f"descriptors {width}")
+        return quick
 
     # --- training -----------------------------------------------------------------------------------------
 

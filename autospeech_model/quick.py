@@ -19,7 +19,7 @@ from autospeech_model.saved_arrays import shaped
 def check_quick_arrays(arrays: dict[str, np.ndarray], class_num: int) -> None:
     """ValueError naming the array unless :meth:`QuickClassifier.to_arrays`'s arrays fit together (a damaged
     file): ``classes`` distinct integers in [0, class_num), at least two; ``mean`` and ``scale`` (features,);
-    ``coef`` (rows, features) and ``intercept`` (rows,), one row per class (one for two classes)."""
+    ``coef`` (rows, features) and ``intercept`` (rows,), one row per class (one for two classes); ``scale`` > 0."""
     classes = arrays["quick_classes"]
     if (classes.ndim != 1 or classes.dtype.kind not in "iu" or len(classes) < 2
             or len(set(classes.tolist())) != len(classes) or classes.min() < 0 or classes.max() >= class_num):
@@ -31,6 +31,8 @@ def check_quick_arrays(arrays: dict[str, np.ndarray], class_num: int) -> None:
                 "quick_intercept": (rows,)}
     for key, shape in expected.items():
         shaped(arrays, key, shape)
+    if (arrays["quick_scale"] <= 0).any():
+        raise ValueError("quick_scale holds values <= 0 (a standard deviation: the scaler keeps 1 for 0)")
 
 
 class QuickClassifier:

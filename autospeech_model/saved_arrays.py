@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 
@@ -10,3 +12,13 @@ def shaped(arrays: dict[str, np.ndarray], key: str, shape: tuple[int, ...]) -> n
     if arrays[key].shape != shape:
         raise ValueError(f"{key} has shape {arrays[key].shape}, expected {shape}")
     return arrays[key]
+
+
+def check_numbers(arrays: Mapping[str, object]) -> None:
+    """ValueError naming the first of a members.npz's ``arrays`` that is not an array of finite numbers (a member
+    that is not a .npy file reads as bytes)."""
+    for key, value in arrays.items():
+        if not isinstance(value, np.ndarray) or value.dtype.kind not in "iuf":
+            raise ValueError(f"{key} is not a .npy array of numbers")
+        if not np.isfinite(value).all():
+            raise ValueError(f"{key} holds NaN or infinite values")

@@ -6,10 +6,14 @@ most probable class: its name from the model folder's class_names.txt, else its 
 column per class. An unreadable file stops the run with its name, unless --skip-bad is given: it is then
 skipped and listed on stderr.
 
---output is written as ``OUTPUT.partial`` beside it, batch by batch, and renamed over OUTPUT only when every
-file is classified: a failed or interrupted run leaves an earlier OUTPUT as it was, and the rows it computed
-in ``OUTPUT.partial`` (replaced by the next run). An --output that is one of the input files, a folder, or
-inside --model-dir is refused before anything is read or written.
+--output is written as ``OUTPUT.partial`` beside it (created anew: a leftover file or link of that name is
+removed first), batch by batch, and renamed over OUTPUT only when every file is classified: a failed or
+interrupted run leaves an earlier OUTPUT as it was, and the rows it computed in ``OUTPUT.partial`` (replaced by the
+next run). An --output that is one of the input files (or whose ``.partial`` is), a folder, or inside --model-dir
+is refused before anything is read or written. The CSV is UTF-8; a file name whose bytes are not UTF-8 is written
+byte for byte (Python's surrogateescape), as on standard output in a UTF-8 locale, so the column opens the file.
+A file the model cannot classify (it fails on it, or gives it probabilities that are not finite) is named, and
+skipped with --skip-bad, like an unreadable one.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ from ingestion.dataset import load_class_names
 DEFAULT_BATCH_FILES = 64
 PARTIAL_SUFFIX = ".partial"
 
+Failure = tuple[Path, str]  # a file that is skipped or stops the run, and why
+Row = tuple[Path, np.ndarray]  # a classified file and its probabilities
+
 
 def class_labels(model_dir: Path, class_num: int) -> list[str]:
     """Class names from ``model_dir/class_names.txt`` (checked against ``class_num``), else "0".."n-1"."""
@@ -38,28 +45,47 @@ def class_labels(model_dir: Path, class_num: int) -> list[str]:
     return [str(index) for index in range(class_num)] if names is None else names
 
 
+def partial_path(output: Path) -> Path:
+    """Where ``output`` is written until every file is classified: ``OUTPUT.partial`` beside it."""
+    return output.with_name(output.name + PARTIAL_SUFFIX)
+
+
 def check_output(output: Path, files: list[Path], model_dir: Path) -> None:
-    """ValueError unless ``output`` can be written without destroying an input file or the model."""
-    target = output.resolve()
+    """ValueError unless ``output`` (and its partial file) can be written without destroying an input file or
+    the model."""
+    target, partial = output.resolve(), partial_path(output)
     if target.is_dir():
         raise ValueError(f"--output {output} is a folder; give a CSV file path")
     if any(target == path.resolve() for path in files):
         raise ValueError(f"--output {output} is one of the input files; choose another path")
+    if any(partial.resolve() == path.resolve() for path in files):
+        raise ValueError(f"--output {output} would be written through {partial}, one of the input files; "
+                         f"choose another path")
+    if partial.is_dir() and not partial.is_symlink():
+        raise ValueError(f"--output {output} would be written through {partial}, a folder; choose another path")
     if target.is_relative_to(model_dir.resolve()):
         raise ValueError(f"--output {output} lies inside --model-dir {model_dir}; choose a path outside the model")
 
 
+def create_csv(path: Path) -> TextIO:
+    """``path`` opened as a new CSV file (UTF-8; a file name's bytes that are not UTF-8 written as they are): a
+    leftover file or link there is removed first, and a link planted meanwhile is not followed (mode "x":
+    O_EXCL)."""
+    path.unlink(missing_ok=True)
+    return open(path, "x", newline="", encoding="utf-8", errors="surrogateescape")
+
+
 @contextlib.contextmanager
 def csv_destination(output: Path | None) -> Iterator[TextIO]:
-    """Standard output; or ``OUTPUT.partial``, renamed over ``output`` once the block completes (on an error it
-    stays, holding the rows written so far, and ``output`` is untouched)."""
+    """Standard output; or ``OUTPUT.partial``, created anew and renamed over ``output`` once the block
+    completes (on an error it stays, holding the rows written so far, and ``output`` is untouched)."""
     if output is None:
         yield sys.stdout
         return
-    partial = output.with_name(output.name + PARTIAL_SUFFIX)
-    with open(partial, "w", newline="") as handle:
+    partial = partial_path(output)
+    with create_csv(partial) as handle:
         yield handle
-    partial.replace(output)
+    partial.replace(output)  # replaces a link at ``output`` itself, never the file it leads to
 
 
 def batches(files: list[Path], size: int) -> Iterator[list[Path]]:
@@ -67,30 +93,58 @@ def batches(files: list[Path], size: int) -> Iterator[list[Path]]:
         yield files[start:start + size]
 
 
+def read_files(paths: list[Path]) -> tuple[list[Path], list[np.ndarray], list[Failure]]:
+    """The readable files with their waveforms, and the others with the reason."""
+    readable, waveforms, failures = [], [], []
+    for path in paths:
+        try:
+            waveforms.append(read_audio(path))
+            readable.append(path)
+        except AudioFileError as error:
+            failures.append((path, str(error)))
+    return readable, waveforms, failures
+
+
+def classify(model: object, paths: list[Path], waveforms: list[np.ndarray]) -> tuple[list[Row], list[Failure]]:
+    """The model's probabilities of the files it classifies, and the others with the reason: a file whose
+    probabilities are not finite, and when the model fails on the batch, each file it fails on alone."""
+    try:
+        probabilities = np.asarray(model.test(waveforms))
+    except (ValueError, ArithmeticError) as error:
+        if len(paths) == 1:
+            return [], [(paths[0], f"the model cannot classify {paths[0]}: {error}")]
+        results = [classify(model, [path], [waveform]) for path, waveform in zip(paths, waveforms)]
+        return [row for rows, _ in results for row in rows], [failure for _, failed in results for failure in failed]
+    finite = np.isfinite(probabilities).all(axis=1)
+    return ([(path, row) for path, row, ok in zip(paths, probabilities, finite) if ok],
+            [(path, f"the model gave {path} probabilities that are not finite")
+             for path, ok in zip(paths, finite) if not ok])
+
+
+def skip_or_stop(failures: list[Failure], skip_bad: bool, written: int, output: TextIO) -> list[Failure]:
+    """``failures`` to skip with ``skip_bad``; else AudioFileError naming the first and where the rows so far
+    are."""
+    if failures and not skip_bad:
+        raise AudioFileError(f"{failures[0][1]} ({written} prediction(s) before it are in {output.name}; "
+                             f"use --skip-bad to skip bad files)")
+    return failures
+
+
 def predict_files(model: object, files: list[Path], labels: list[str], output: TextIO, skip_bad: bool = False,
-                  batch_files: int = DEFAULT_BATCH_FILES) -> list[tuple[Path, str]]:
-    """Write one CSV row per readable file to ``output``; returns the skipped files with reasons."""
+                  batch_files: int = DEFAULT_BATCH_FILES) -> list[Failure]:
+    """Write one CSV row per file the model classifies to ``output``; returns the skipped files with reasons."""
     writer = csv.writer(output)
     writer.writerow(["file", "label", *labels])
     skipped, written = [], 0
     for batch in batches(files, batch_files):
-        readable, waveforms = [], []
-        for path in batch:
-            try:
-                waveforms.append(read_audio(path))
-                readable.append(path)
-            except AudioFileError as error:
-                if not skip_bad:
-                    raise AudioFileError(f"{error} ({written} prediction(s) before it are in {output.name}; "
-                                         f"use --skip-bad to skip bad files)") from error
-                skipped.append((path, str(error)))
-        if not readable:
-            continue
-        probabilities = np.asarray(model.test(waveforms))
-        for path, row in zip(readable, probabilities):
+        readable, waveforms, failures = read_files(batch)
+        skipped += skip_or_stop(failures, skip_bad, written, output)
+        rows, failures = classify(model, readable, waveforms) if readable else ([], [])
+        skipped += skip_or_stop(failures, skip_bad, written, output)
+        for path, row in rows:
             writer.writerow([str(path), labels[int(np.argmax(row))], *(f"{p:.6f}" for p in row)])
         output.flush()
-        written += len(readable)
+        written += len(rows)
     return skipped
 
 

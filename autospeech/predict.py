@@ -12,8 +12,6 @@ interrupted run leaves an earlier OUTPUT as it was, and the rows it computed in 
 next run). An --output that is one of the input files (or whose ``.partial`` is), a folder, or inside --model-dir
 is refused before anything is read or written. The CSV is UTF-8; a file name whose bytes are not UTF-8 is written
 byte for byte (Python's surrogateescape), as on standard output in a UTF-8 locale, so the column opens the file.
-A file the model cannot classify (it fails on it, or gives it probabilities that are not finite) is named, and
-skipped with --skip-bad, like an unreadable one.
 """
 
 from __future__ import annotations
@@ -36,7 +34,6 @@ DEFAULT_BATCH_FILES = 64
 PARTIAL_SUFFIX = ".partial"
 
 Failure = tuple[Path, str]  # a file that is skipped or stops the run, and why
-Row = tuple[Path, np.ndarray]  # a classified file and its probabilities
 
 
 def class_labels(model_dir: Path, class_num: int) -> list[str]:
@@ -105,22 +102,6 @@ def read_files(paths: list[Path]) -> tuple[list[Path], list[np.ndarray], list[Fa
     return readable, waveforms, failures
 
 
-def classify(model: object, paths: list[Path], waveforms: list[np.ndarray]) -> tuple[list[Row], list[Failure]]:
-    """The model's probabilities of the files it classifies, and the others with the reason: a file whose
-    probabilities are not finite, and when the model fails on the batch, each file it fails on alone."""
-    try:
-        probabilities = np.asarray(model.test(waveforms))
-    except (ValueError, ArithmeticError) as error:
-        if len(paths) == 1:
-            return [], [(paths[0], f"the model cannot classify {paths[0]}: {error}")]
-        results = [classify(model, [path], [waveform]) for path, waveform in zip(paths, waveforms)]
-        return [row for rows, _ in results for row in rows], [failure for _, failed in results for failure in failed]
-    finite = np.isfinite(probabilities).all(axis=1)
-    return ([(path, row) for path, row, ok in zip(paths, probabilities, finite) if ok],
-            [(path, f"the model gave {path} probabilities that are not finite")
-             for path, ok in zip(paths, finite) if not ok])
-
-
 def skip_or_stop(failures: list[Failure], skip_bad: bool, written: int, output: TextIO) -> list[Failure]:
     """``failures`` to skip with ``skip_bad``; else AudioFileError naming the first and where the rows so far
     are."""
@@ -132,15 +113,16 @@ def skip_or_stop(failures: list[Failure], skip_bad: bool, written: int, output: 
 
 def predict_files(model: object, files: list[Path], labels: list[str], output: TextIO, skip_bad: bool = False,
                   batch_files: int = DEFAULT_BATCH_FILES) -> list[Failure]:
-    """Write one CSV row per file the model classifies to ``output``; returns the skipped files with reasons."""
+    """Write one CSV row per readable file to ``output``; returns the skipped files with reasons."""
     writer = csv.writer(output)
     writer.writerow(["file", "label", *labels])
     skipped, written = [], 0
     for batch in batches(files, batch_files):
         readable, waveforms, failures = read_files(batch)
         skipped += skip_or_stop(failures, skip_bad, written, output)
-        rows, failures = classify(model, readable, waveforms) if readable else ([], [])
-        skipped += skip_or_stop(failures, skip_bad, written, output)
+        if not readable:
+            continue
+        rows = list(zip(readable, np.asarray(model.test(waveforms))))
         for path, row in rows:
             writer.writerow([str(path), labels[int(np.argmax(row))], *(f"{p:.6f}" for p in row)])
         output.flush()

@@ -15,11 +15,10 @@ import pytest
 import soundfile
 from conftest import real_clips_by_class
 
-from autospeech.audio_files import AudioFileError, read_audio
+from autospeech.audio_files import read_audio
 from autospeech.cli import main
 from autospeech.convert import convert
 from autospeech.fit import CLASS_NAMES_FILE, PREDICTIONS_FOLDER, REPLACED_PREDICTIONS, fit, format_fit, replace_folder
-from autospeech.predict import predict_files
 from autospeech_model.config import ModelConfig
 from autospeech_model.model import Model
 from ingestion.dataset import SAMPLE_RATE
@@ -146,31 +145,15 @@ def test_a_file_name_that_is_not_utf8_is_written_byte_for_byte(fitted, tmp_path)
     assert output.read_bytes().splitlines()[1].startswith(os.fsencode(clip) + b",")
 
 
-class FailsOnLoudClips:
-    """A stand-in for a model that fails on one clip's features (the real one did on samples of 1e30 before its
-    front end scaled them; no readable file makes it fail now): ``test`` raises, as scikit-learn did, on clips
-    that peak past 1, and gives clips of silence NaN probabilities."""
-
-    def test(self, x_list: list[np.ndarray]) -> np.ndarray:
-        if any(np.abs(clip).max() > 1 for clip in x_list):
-            raise ValueError("Input X contains NaN.")
-        return np.array([[0.25, 0.75] if np.any(clip) else [np.nan, np.nan] for clip in x_list])
-
-
-def test_a_file_the_model_cannot_classify_is_named_and_skipped_with_skip_bad(tmp_path):
+def test_samples_far_past_full_scale_are_classified_like_the_clip(fitted, capsys, tmp_path):
+    root, _ = fitted
     clip = real_clips_by_class(1, 1)[0][0]
-    files = [tmp_path / name for name in ("a_good.wav", "b_loud.wav", "c_silent.wav", "d_good.wav")]
-    for path, samples in zip(files, (clip, clip * 1e30, np.zeros_like(clip), clip)):
-        soundfile.write(path, samples, SAMPLE_RATE, subtype="FLOAT")
-    with open(tmp_path / "out.csv", "w", newline="") as output:
-        with pytest.raises(AudioFileError, match=f"^the model cannot classify {files[1]}: Input X contains NaN. "
-                                                 r"\(0 prediction\(s\) before it are in "):
-            predict_files(FailsOnLoudClips(), files, ["a", "b"], output)
-    with open(tmp_path / "out.csv", "w", newline="") as output:
-        skipped = predict_files(FailsOnLoudClips(), files, ["a", "b"], output, skip_bad=True)
-    assert [row["file"] for row in read_csv(tmp_path / "out.csv")] == [str(files[0]), str(files[3])]
-    assert skipped == [(files[1], f"the model cannot classify {files[1]}: Input X contains NaN."),
-                       (files[2], f"the model gave {files[2]} probabilities that are not finite")]
+    for name, samples in (("clip.wav", clip), ("loud.wav", clip * 1e30)):
+        soundfile.write(tmp_path / name, samples, SAMPLE_RATE, subtype="FLOAT")
+    assert main(["predict", "--model-dir", str(root / "model"), str(tmp_path)]) == 0
+    rows = [line.split(",") for line in capsys.readouterr().out.splitlines()[1:]]
+    assert [row[0] for row in rows] == [str(tmp_path / "clip.wav"), str(tmp_path / "loud.wav")]
+    np.testing.assert_allclose(np.array(rows[1][2:], dtype=float), np.array(rows[0][2:], dtype=float), atol=0.01)
 
 
 def test_without_class_names_the_labels_are_indices(fitted, capsys):

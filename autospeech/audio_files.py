@@ -32,7 +32,8 @@ def read_audio(path: str | Path, start_seconds: float = 0.0, seconds: float | No
     """Read ``path`` (any format libsndfile decodes) as a 1-D float32 waveform, channels averaged and
     resampled to ``sample_rate``; ``start_seconds`` and ``seconds`` select a part (default: the whole file)."""
     if not Path(path).is_file():
-        raise AudioFileError(f"audio file not found: {path}")
+        problem = "is not a regular file" if os.path.lexists(path) else "not found"
+        raise AudioFileError(f"audio file {problem}: {path}")
     try:
         with soundfile.SoundFile(os.fsencode(path)) as handle:  # bytes: names need not be valid UTF-8
             file_rate = handle.samplerate
@@ -44,6 +45,14 @@ def read_audio(path: str | Path, start_seconds: float = 0.0, seconds: float | No
     if not np.all(np.isfinite(waveform)):
         raise AudioFileError(f"audio file {path} holds NaN or infinite samples")
     return resample_mono(waveform, file_rate, sample_rate)
+
+
+def read_clip(path: Path) -> np.ndarray:
+    """:func:`read_audio` of a clip to classify: a file with no samples (at 16 kHz) is an error."""
+    waveform = read_audio(path)
+    if len(waveform) == 0:
+        raise AudioFileError(f"audio file {path} is empty (no samples at {SAMPLE_RATE} Hz)")
+    return waveform
 
 
 def is_audio_file(path: Path) -> bool:

@@ -39,7 +39,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ingestion.command import fraction, positive_int
-from autospeech.audio_files import AudioFileError, is_audio_file, read_audio
+from autospeech.audio_files import AudioFileError, is_audio_file, read_clip
 from ingestion.dataset import SAMPLE_RATE, DatasetError, control_characters, name_problem, one_hot, save_dataset
 from autospeech_model.split import SIDES, holdout_mask
 
@@ -151,14 +151,6 @@ def list_source(source: Path) -> tuple[list[LabelledFile], list[tuple[Path, str]
     if source.is_file():
         return read_listing(source), []
     raise DatasetError(f"no such folder or CSV file: {source}")
-
-
-def read_clip(path: Path) -> np.ndarray:
-    """Read one file for a dataset: 16 kHz mono; a file with no samples (at 16 kHz) is an error."""
-    waveform = read_audio(path)
-    if len(waveform) == 0:
-        raise AudioFileError(f"audio file {path} is empty (no samples at {SAMPLE_RATE} Hz)")
-    return waveform
 
 
 def read_clips(files: list[LabelledFile], skip_bad: bool) -> tuple[list[LabelledFile], list[np.ndarray],

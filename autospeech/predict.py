@@ -27,7 +27,7 @@ from typing import TextIO
 import numpy as np
 
 from ingestion.command import positive_int
-from autospeech.audio_files import AudioFileError, find_audio_files, read_audio
+from autospeech.audio_files import AudioFileError, find_audio_files, read_clip
 from ingestion.dataset import load_class_names
 
 DEFAULT_BATCH_FILES = 64
@@ -95,7 +95,7 @@ def read_files(paths: list[Path]) -> tuple[list[Path], list[np.ndarray], list[Fa
     readable, waveforms, failures = [], [], []
     for path in paths:
         try:
-            waveforms.append(read_audio(path))
+            waveforms.append(read_clip(path))
             readable.append(path)
         except AudioFileError as error:
             failures.append((path, str(error)))
@@ -106,7 +106,8 @@ def skip_or_stop(failures: list[Failure], skip_bad: bool, written: int, output: 
     """``failures`` to skip with ``skip_bad``; else AudioFileError naming the first and where the rows so far
     are."""
     if failures and not skip_bad:
-        raise AudioFileError(f"{failures[0][1]} ({written} prediction(s) before it are in {output.name}; "
+        where = "on standard output" if output is sys.stdout else f"in {output.name}"
+        raise AudioFileError(f"{failures[0][1]} ({written} prediction(s) before it are {where}; "
                              f"use --skip-bad to skip bad files)")
     return failures
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import numpy as np
@@ -116,6 +117,12 @@ def test_csv_row_of_a_missing_file_names_it(tmp_path):
     listing.write_text("path,label\nmissing.wav,a\n")
     with pytest.raises(AudioFileError, match=f"audio file not found: {tmp_path / 'missing.wav'}"):
         convert(listing, tmp_path / "out")
+
+
+def test_a_path_that_is_not_a_regular_file_is_named_so(tmp_path):
+    os.mkfifo(tmp_path / "pipe.wav")
+    with pytest.raises(AudioFileError, match=f"^audio file is not a regular file: {tmp_path / 'pipe.wav'}$"):
+        read_audio(tmp_path / "pipe.wav")
 
 
 def test_csv_errors_name_the_file_and_line(tmp_path):

@@ -96,6 +96,18 @@ def test_a_bad_file_stops_predict_keeping_the_earlier_output_and_the_rows_comput
     assert f"skipped {inputs / 'zz_broken.wav'}: cannot read audio file" in capsys.readouterr().err
 
 
+def test_a_file_without_samples_is_a_bad_file_for_predict_as_for_convert(fitted, capsys, tmp_path):
+    root, _ = fitted
+    empty = tmp_path / "empty.wav"
+    soundfile.write(empty, np.zeros(0), SAMPLE_RATE)
+    predict = ["predict", "--model-dir", str(root / "model"), str(root / "audio" / "low" / "low0.flac"), str(empty)]
+    assert main(predict) == 2
+    assert f"error: audio file {empty} is empty (no samples at 16000 Hz) (0 prediction(s) before it are on standard " \
+           f"output; use --skip-bad to skip bad files)" in capsys.readouterr().err
+    assert main(predict + ["--skip-bad"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2  # the header and the readable file's row
+
+
 @pytest.mark.parametrize("target, problem", [
     ("audio/high/high0.flac", "is one of the input files; choose another path"),
     ("model/model.json", "lies inside --model-dir {model}; choose a path outside the model"),

@@ -16,9 +16,10 @@ import threading
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
-from ingestion.dataset import MAX_TIME_BUDGET
+from ingestion.dataset import time_budget_problem
 
 BAD_INPUT_EXIT_CODE = 2
+MAX_GIB = 1 << 20  # a pebibyte: more memory or disk than any machine the harness runs on has
 
 
 class Terminated(KeyboardInterrupt):
@@ -38,19 +39,21 @@ def positive_int(text: str) -> int:
 
 
 def positive_float(text: str) -> float:
-    """argparse type: a finite number > 0 (e.g. a memory limit in GiB)."""
+    """argparse type: a number of GiB in (0, MAX_GIB] (a memory limit, a disk reserve), refused before the
+    program touches anything: 1e300 GiB is a typo, and as bytes it would overflow."""
     value = float(text)
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    if not 0 < value <= MAX_GIB:
+        raise argparse.ArgumentTypeError(f"must be a positive number of GiB, at most {MAX_GIB} (a pebibyte), "
+                                         f"got {text}")
     return value
 
 
 def budget_argument(text: str) -> float:
-    """argparse type: a time budget, seconds in (0, MAX_TIME_BUDGET] (a week: more is a typo, not a budget)."""
+    """argparse type: a time budget (:func:`ingestion.dataset.time_budget_problem`: a millisecond to a week)."""
     value = float(text)
-    if not 0 < value <= MAX_TIME_BUDGET:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, at most {MAX_TIME_BUDGET:g} "
-                                         f"(a week), got {text}")
+    problem = time_budget_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{problem}, got {text}")
     return value
 
 

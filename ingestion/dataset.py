@@ -11,7 +11,8 @@ A dataset NAME is a folder ``NAME/`` holding::
 
 ``.pkl`` is the official format. Unpickling can execute code, so a pickle is read by a restricted unpickler
 (:mod:`ingestion.safe_pickle`) that accepts only lists of numpy arrays; ``trust_pickle=True`` (``--trust-pickle``)
-reads it with plain ``pickle.load``. ``.npz`` is the safe format (read with ``allow_pickle=False``): either raw
+reads it with plain ``pickle.load``. ``.npz`` is the safe format (each member's .npy header checked against its
+size before the array is read, never unpickled: :func:`_read_npz_member`): either raw
 PCM (``waveforms`` concatenated along the first axis, ``offsets``) or Ogg/Opus-compressed clips (``encoded``
 uint8 concatenated, ``offsets``), the latter used for the small sample datasets committed to the repository.
 When both formats exist, ``.npz`` wins.
@@ -29,10 +30,13 @@ from __future__ import annotations
 
 import io
 import json
+import math
+import numbers
 import pickle
 import unicodedata
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,9 +50,13 @@ SAMPLE_RATE = 16000
 REQUIRED_META_KEYS = ("class_num", "train_num", "test_num")
 MIN_META_COUNTS = {"class_num": 2, "train_num": 1, "test_num": 1}
 MAX_TIME_BUDGET = 7 * 24 * 3600.0  # seconds: a week; more is a typo (1e12), not a budget anyone can wait for
+MIN_TIME_BUDGET = 0.001  # seconds: the records' resolution; as T nears 0, log(1 + T/60) (the ALC's scale) becomes 0
 MAX_CHANNELS = 8  # a 2-D clip is channels × frames when one side is at most this long
 MAX_SMALL_FILE_BYTES = 1_000_000  # meta.json, class_names.txt: a larger one is a mistake (or /dev/zero)
 MAX_METADATA_BYTES = MAX_HEADER_BYTES // 2  # meta.json as JSON, sent to Model(metadata) in one protocol header
+NPY_HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+# what a corrupt .npz raises: not a zip, a bad .npy header, a truncated or undecompressable member, an encrypted one
+NPZ_ERRORS = (OSError, EOFError, ValueError, RuntimeError, NotImplementedError, zipfile.BadZipFile, zlib.error)
 
 
 class DatasetError(ValueError):
@@ -106,30 +114,40 @@ def solution_path(dataset_dir: str | Path) -> Path:
     return data_dir.parent / f"{name}.solution"
 
 
+def time_budget_problem(value: object) -> str | None:
+    """Why ``value`` is not a time budget, a number of seconds in [MIN_TIME_BUDGET, MAX_TIME_BUDGET], or None
+    if it is: the one rule of meta.json, the command lines' budgets, start.txt and the scorer."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value <= MAX_TIME_BUDGET:
+        return f"must be a positive number of seconds, at most {MAX_TIME_BUDGET:g} (a week)"
+    if value < MIN_TIME_BUDGET:
+        return f"must be at least {MIN_TIME_BUDGET:g} s (a millisecond)"
+    return None
+
+
 def check_time_budget(value: object, where: str) -> float:
-    """``value`` in seconds, if a number in (0, MAX_TIME_BUDGET]; else DatasetError naming ``where``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_TIME_BUDGET:
-        raise DatasetError(f"{where}: time_budget must be a number of seconds in (0, {MAX_TIME_BUDGET:g}] "
-                           f"(a week at most), got {value!r}")
+    """``value`` in seconds when :func:`time_budget_problem` finds none; else DatasetError naming ``where``."""
+    problem = time_budget_problem(value)
+    if problem:
+        raise DatasetError(f"{where}: time_budget {problem}, got {value!r}")
     return float(value)
 
 
-def read_small_text(path: Path, what: str) -> str:
-    """The UTF-8 text of ``path``, a small file (at most MAX_SMALL_FILE_BYTES); else DatasetError naming
+def read_small_text(path: Path, what: str, error: type[ValueError] = DatasetError) -> str:
+    """The UTF-8 text of ``path``, a small file (at most MAX_SMALL_FILE_BYTES); else ``error`` naming
     ``what`` and ``path``. Reads no more than the limit, whatever the file is (a link to /dev/zero, say)."""
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_SMALL_FILE_BYTES + 1)
-    except FileNotFoundError as error:
-        raise DatasetError(f"missing {what}: {path}") from error
-    except OSError as error:  # a folder, a file without read permission
-        raise DatasetError(f"cannot read {what} {path}: {error.strerror or error}") from error
+    except FileNotFoundError as cause:
+        raise error(f"missing {what}: {path}") from cause
+    except OSError as cause:  # a folder, a file without read permission
+        raise error(f"cannot read {what} {path}: {cause.strerror or cause}") from cause
     if len(data) > MAX_SMALL_FILE_BYTES:
-        raise DatasetError(f"{what} {path} is larger than {MAX_SMALL_FILE_BYTES:,} bytes")
+        raise error(f"{what} {path} is larger than {MAX_SMALL_FILE_BYTES:,} bytes")
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise DatasetError(f"{what} {path} is not UTF-8 text: {error}") from error
+    except UnicodeDecodeError as cause:
+        raise error(f"{what} {path} is not UTF-8 text: {cause}") from cause
 
 
 def read_small_json(path: Path, what: str) -> object:
@@ -238,13 +256,41 @@ def _split_at_offsets(path: Path, key: str, flat: np.ndarray, offsets: np.ndarra
     return [flat[start:end] for start, end in zip(offsets[:-1], offsets[1:])]
 
 
-def _load_npz(path: Path) -> list[np.ndarray]:
+def _read_npz_member(archive: zipfile.ZipFile, path: Path, key: str) -> np.ndarray:
+    """The array ``key`` of the .npz ``archive`` at ``path``, allocated only once its .npy header's shape and
+    dtype are found to fit the member's size (a header claiming petabytes is refused, not allocated); any
+    corrupt form is a DatasetError naming the file and member."""
+    name = f"{key}.npy"
+    if name not in archive.namelist():
+        raise DatasetError(f"{path} has no member {name}: a dataset .npz holds offsets and waveforms or encoded")
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            key = "waveforms" if "waveforms" in archive else "encoded"
-            flat, offsets = archive[key], archive["offsets"]
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
+        with archive.open(name) as member:
+            version = np.lib.format.read_magic(member)
+            if version not in NPY_HEADER_READERS:
+                raise ValueError(f".npy format version {version} is not read")
+            shape, _, dtype = NPY_HEADER_READERS[version](member)
+            stored = archive.getinfo(name).file_size - member.tell()
+        if dtype.hasobject:
+            raise ValueError("it holds Python objects, which are read only by unpickling")
+        declared = math.prod(shape) * dtype.itemsize
+        if declared != stored:
+            raise ValueError(f"its header declares shape {shape} of {dtype} ({declared:,} bytes), but it holds "
+                             f"{stored:,} bytes")
+        with archive.open(name) as member:
+            return np.lib.format.read_array(member, allow_pickle=False)
+    except NPZ_ERRORS as error:
+        raise DatasetError(f"cannot read {path} member {name}: {error}") from error
+
+
+def _load_npz(path: Path) -> list[np.ndarray]:
+    """The clips of a dataset .npz (:func:`_read_npz_member` reads each array), decoded when compressed."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except NPZ_ERRORS as error:
         raise DatasetError(f"cannot read {path} (corrupt, or not a dataset .npz): {error}") from error
+    with archive:
+        key = "waveforms" if "waveforms.npy" in archive.namelist() else "encoded"
+        flat, offsets = _read_npz_member(archive, path, key), _read_npz_member(archive, path, "offsets")
     clips = _split_at_offsets(path, key, flat, offsets)
     if key == "waveforms":
         return clips
@@ -313,15 +359,20 @@ def load_waveforms(data_dir: Path, split: str, trust_pickle: bool = False) -> li
     return [to_mono_float(clip, f"{source} clip {index}") for index, clip in enumerate(waveforms)]
 
 
-def load_test_labels(path: Path, metadata: dict) -> np.ndarray:
-    """The test solution at ``path``: test_num one-hot rows of class_num columns, with at least two classes
-    present (scoring needs a class with both positives and negatives); else DatasetError naming ``path``."""
-    labels = check_one_hot(load_labels(path, metadata["class_num"], metadata["test_num"]), path)
-    present = np.flatnonzero(labels.sum(axis=0))
+def check_scorable(labels: np.ndarray, path: Path) -> np.ndarray:
+    """``labels``, one-hot rows (:func:`check_one_hot`), if they hold at least two classes, so that a class has
+    both positives and negatives to score; else DatasetError naming the solution file ``path``."""
+    present = np.flatnonzero(check_one_hot(labels, path).sum(axis=0))
     if len(present) < 2:
         raise DatasetError(f"solution file {path}: every test clip is of class {present[0]}; scoring needs test "
                            f"clips of at least two classes")
     return labels
+
+
+def load_test_labels(path: Path, metadata: dict) -> np.ndarray:
+    """The test solution at ``path``: test_num one-hot rows of class_num columns (:func:`check_scorable`);
+    else DatasetError naming ``path``."""
+    return check_scorable(load_labels(path, metadata["class_num"], metadata["test_num"]), path)
 
 
 def check_solution(dataset_dir: str | Path) -> Path:

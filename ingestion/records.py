@@ -6,11 +6,12 @@ Its header is written at the start, then the record is rewritten with one more l
 the end, each time whole and atomically (:func:`ingestion.safe_files.write_atomically`, never through a link),
 so a crash never loses the times of predictions already written.
 ``end.txt`` holds ingestion_duration, ingestion_success (1 or 0) and, on failure, error.
-Scoring reads both with :func:`read_start_record` and :func:`read_end_record`, which trust nothing: a duplicate
-key, a task_name that is not a plain name, a time_budget that is not positive and finite, prediction times that
-are not finite, non-negative and strictly increasing with K = 0, 1, 2, ... without a gap, are errors naming the
-file and line. A last line without its newline is a write cut short (a killed appender): it is ignored with a
-warning, so the predictions recorded before it still count.
+Scoring reads both with :func:`read_start_record` and :func:`read_end_record` (at most 1 MB each), which
+trust nothing: a duplicate key, a task_name that is not a plain name, a time_budget that breaks the harness's
+rule (:func:`ingestion.dataset.time_budget_problem`), prediction times that are not finite, non-negative and
+strictly increasing with K = 0, 1, 2, ... without a gap, are errors naming the file and line. A last line
+without its newline is a write cut short (a killed appender): it is ignored with a warning, so the predictions
+recorded before it still count.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingestion.dataset import name_problem
+from ingestion.dataset import name_problem, read_small_text, time_budget_problem
 from ingestion.safe_files import write_atomically
 
 START_RECORD = "start.txt"
 END_RECORD = "end.txt"
 PREDICTION_KEY = re.compile(r"[+-]?\d+")  # what looks like a K; it must then be written 0, 1, 2, ...
+MAX_INDEX_DIGITS = 18  # a K of more digits is no prediction's (and past 4,300 digits, int() refuses it)
 
 logger = logging.getLogger(__name__)
 
@@ -85,12 +87,7 @@ def _write_lines(path: Path, lines: list[str]) -> None:
 def _read_pairs(path: Path) -> dict[str, tuple[int, str]]:
     """The ``key: value`` lines of ``path`` as key -> (line number, value); blank lines are skipped, an
     unterminated last line is ignored with a warning, and a repeated key is an error."""
-    try:
-        lines = path.read_text(encoding="utf-8").split("\n")
-    except FileNotFoundError as error:
-        raise RecordError(f"missing ingestion record: {path}") from error
-    except UnicodeDecodeError as error:
-        raise RecordError(f"{path} is not a text record: {error}") from error
+    lines = read_small_text(path, "ingestion record", RecordError).split("\n")
     if lines[-1]:
         logger.warning("ignoring %s line %d: it has no newline at its end (a write cut short?)", path, len(lines))
     pairs: dict[str, tuple[int, str]] = {}
@@ -133,6 +130,8 @@ def _prediction_times(path: Path, pairs: dict[str, tuple[int, str]]) -> dict[int
     for key, (line, text) in pairs.items():
         if not PREDICTION_KEY.fullmatch(key):
             continue  # a key of the header, or one this reader does not use (the kit's ingestion_pid)
+        if len(key) > MAX_INDEX_DIGITS:
+            raise RecordError(f"{path} line {line}: a prediction index of {len(key):,} digits is no prediction's")
         if key != str(abs(int(key))):
             raise RecordError(f"{path} line {line}: prediction index {key!r} must be written 0, 1, 2, ...")
         entries[int(key)] = (line, _finite(path, f"the time of prediction {key}", (line, text), minimum=0.0))
@@ -156,10 +155,11 @@ def read_start_record(output_dir: str | Path) -> StartRecord:
     problem = name_problem(task_name)
     if problem:
         raise RecordError(f"{path} line {line}: task_name {task_name!r} must be a plain name: {problem}")
-    budget_entry = _field(pairs, "time_budget", path)
+    budget_line, budget_text = budget_entry = _field(pairs, "time_budget", path)
     time_budget = _finite(path, "time_budget", budget_entry)
-    if time_budget <= 0:
-        raise RecordError(f"{path} line {budget_entry[0]}: time_budget must be positive, got {time_budget:g}")
+    problem = time_budget_problem(time_budget)
+    if problem:
+        raise RecordError(f"{path} line {budget_line}: time_budget {problem}, got {budget_text}")
     start_time = _finite(path, "start_time", _field(pairs, "start_time", path))
     return StartRecord(task_name, time_budget, start_time, _prediction_times(path, pairs))
 

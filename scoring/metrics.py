@@ -8,6 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
+from ingestion.dataset import time_budget_problem
+
 T0 = 60.0  # seconds; the official kit's t0 of the time transform
 
 
@@ -30,11 +32,11 @@ def normalized_auc(solution: np.ndarray, prediction: np.ndarray) -> float:
 
 
 def check_time_budget(time_budget: float) -> float:
-    """``time_budget`` when positive and finite, else ScoringError."""
-    if not time_budget > 0:
-        raise ScoringError(f"the time budget must be positive, got {time_budget:g} s")
-    if time_budget == math.inf:
-        raise ScoringError("the time budget must be finite, got inf s")
+    """``time_budget`` when :func:`ingestion.dataset.time_budget_problem` finds none (so that log(1 + T/t0) > 0),
+    else ScoringError."""
+    problem = time_budget_problem(time_budget)
+    if problem:
+        raise ScoringError(f"the time budget {problem}, got {time_budget:g} s")
     return time_budget
 
 

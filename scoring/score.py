@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ingestion.command import budget_argument
-from ingestion.dataset import check_one_hot, load_labels, read_table
+from ingestion.dataset import check_scorable, load_labels, read_table
 from ingestion.records import read_end_record, read_start_record
 from ingestion.safe_files import write_atomically
 from scoring.metrics import ScoringError, area_under_learning_curve, normalized_auc, transform_time
@@ -82,7 +82,7 @@ def score_predictions(predictions_dir: str | Path, solution_file: str | Path,
     end = read_end_record(predictions_dir)
     budget = float(time_budget) if time_budget is not None else start.time_budget
     solution_file = Path(solution_file)
-    solution = check_one_hot(load_labels(solution_file, None), solution_file)
+    solution = check_scorable(load_labels(solution_file, None), solution_file)
     for path in sorted(predictions_dir.glob(f"{glob.escape(start.task_name)}.predict_*")):
         index = path.name.rpartition("_")[2]
         if not index.isdigit() or int(index) not in start.prediction_times:

@@ -4,6 +4,7 @@ spent: unsafe pickles, stereo or integer clips, absurd metadata, and a test solu
 from __future__ import annotations
 
 import array
+import io
 import json
 import os
 import pickle
@@ -12,6 +13,8 @@ import re
 import struct
 import subprocess
 import sys
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +23,8 @@ import soundfile
 from conftest import REPOSITORY, make_tiny_dataset, real_clips_by_class
 
 from autospeech.cli import main
-from ingestion.dataset import (MAX_METADATA_BYTES, MAX_SMALL_FILE_BYTES, MAX_TIME_BUDGET, DatasetError,
-                               check_solution, load_dataset, load_waveforms, save_dataset, solution_path)
+from ingestion.dataset import (MAX_METADATA_BYTES, MAX_SMALL_FILE_BYTES, MAX_TIME_BUDGET, MIN_TIME_BUDGET,
+                               DatasetError, check_solution, load_dataset, load_waveforms, save_dataset, solution_path)
 
 DUMMY_MODELS = Path(__file__).resolve().parent / "dummy_models"
 
@@ -195,18 +198,22 @@ def rewrite_meta(dataset: Path, **changes: object) -> Path:
     return meta
 
 
-@pytest.mark.parametrize("budget", [0, -5, True, "fast", 1e12, float("inf"), float("nan"), [60]])
-def test_an_absurd_time_budget_is_refused_naming_meta_json(tmp_path, budget):
+@pytest.mark.parametrize("budget, problem", [
+    *[(budget, f"must be a positive number of seconds, at most {MAX_TIME_BUDGET:g} (a week), got {budget!r}")
+      for budget in (0, -5, True, "fast", 1e12, float("inf"), float("nan"), [60])],
+    *[(budget, f"must be at least {MIN_TIME_BUDGET:g} s (a millisecond), got {budget!r}")
+      for budget in (5e-324, MIN_TIME_BUDGET / 2)],  # 5e-324 / 60 is 0.0: the ALC's time scale would divide by 0
+])
+def test_an_absurd_time_budget_is_refused_naming_meta_json(tmp_path, budget, problem):
     meta = rewrite_meta(make_tiny_dataset(tmp_path, n_classes=2, clips_per_class=1, test_per_class=1),
                         time_budget=budget)
-    with pytest.raises(DatasetError, match=re.escape(f"metadata file {meta}: time_budget must be a number of "
-                                                     f"seconds in (0, {MAX_TIME_BUDGET:g}] (a week at most)")):
+    with pytest.raises(DatasetError, match=re.escape(f"metadata file {meta}: time_budget {problem}")):
         load_dataset(meta.parent.parent)
 
 
 def test_a_sane_or_absent_time_budget_is_accepted(tmp_path):
     dataset = make_tiny_dataset(tmp_path, n_classes=2, clips_per_class=1, test_per_class=1)
-    for budget in (0.5, 1800, MAX_TIME_BUDGET, None):
+    for budget in (MIN_TIME_BUDGET, 0.5, 1800, MAX_TIME_BUDGET, None):
         rewrite_meta(dataset, time_budget=budget)
         assert load_dataset(dataset).metadata["time_budget"] == budget
 
@@ -297,12 +304,55 @@ SPOILED_SMALL_FILES = {
 }
 
 
+def npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+def waveforms_member(data: bytes) -> Callable[[Path], None]:
+    """Spoils a .npz: it becomes a zip whose waveforms.npy holds ``data`` (its offsets.npy a real array)."""
+    def spoil(path: Path) -> None:
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("waveforms.npy", data)
+            archive.writestr("offsets.npy", npy_bytes(np.array([0, 2])))
+    return spoil
+
+
+def npy_header(shape: tuple[int, ...]) -> bytes:
+    """A .npy header of float32 claiming ``shape``, without the data."""
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buffer, {"descr": "<f4", "fortran_order": False, "shape": shape})
+    return buffer.getvalue()
+
+
+# (file in NAME.data, how to spoil it, what the error says after the file's path): every corrupt .npz is one line
+SPOILED_NPZ = {
+    "empty test.npz": ("test.npz", lambda path: path.write_bytes(b""),
+                       " (corrupt, or not a dataset .npz): File is not a zip file"),
+    ".npy saved as test.npz": ("test.npz", lambda path: path.write_bytes(npy_bytes(np.zeros(3, np.float32))),
+                               " (corrupt, or not a dataset .npz): File is not a zip file"),
+    "member that is not .npy": ("test.npz", waveforms_member(b"garbage"),
+                                " member waveforms.npy: EOF: reading magic string, expected 8 bytes got 7"),
+    "member claiming 3.55 PiB": ("test.npz", waveforms_member(npy_header((10 ** 15,)) + bytes(8)),
+                                 " member waveforms.npy: its header declares shape (1000000000000000,) of float32 "
+                                 "(4,000,000,000,000,000 bytes), but it holds 8 bytes"),
+    "member holding objects": ("test.npz", waveforms_member(npy_header((2,)).replace(b"<f4", b"|O8")),
+                               " member waveforms.npy: it holds Python objects, which are read only by unpickling"),
+    "member cut short": ("test.npz", waveforms_member(npy_bytes(np.zeros(2, np.float32))[:-1]),
+                         " member waveforms.npy: its header declares shape (2,) of float32 (8 bytes), but it "
+                         "holds 7 bytes"),
+    "no offsets": ("test.npz", lambda path: np.savez(path, waveforms=np.zeros(2, np.float32)),
+                   " has no member offsets.npy: a dataset .npz holds offsets and waveforms or encoded"),
+}
+
+
 @pytest.mark.parametrize("command", ["export-pkl", "fit", "ingest"])
-@pytest.mark.parametrize("case", SPOILED_SMALL_FILES)
-def test_a_spoiled_meta_json_or_class_names_is_one_line_naming_the_file(tmp_path, capsys, case, command):
+@pytest.mark.parametrize("case", {**SPOILED_SMALL_FILES, **SPOILED_NPZ})
+def test_a_spoiled_meta_json_class_names_or_npz_is_one_line_naming_the_file(tmp_path, capsys, case, command):
     dataset = save_dataset(tmp_path, "tiny", *[[np.zeros(100, np.float32)] * 2, np.eye(2, dtype=int)] * 2,
                            class_names=["a", "b"])
-    name, spoil, problem = SPOILED_SMALL_FILES[case]
+    name, spoil, problem = {**SPOILED_SMALL_FILES, **SPOILED_NPZ}[case]
     path = dataset / "tiny.data" / name
     spoil(path)
     out = tmp_path / "out"

@@ -8,9 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from autospeech.cli import main
+from ingestion.command import MAX_GIB
 from ingestion.memory_limit import MemoryLimitExceeded, MemoryWatch, available_memory, tree_memory
 from ingestion.watch import GIB, WATCH_SECONDS, WATCH_SHARE, distinct_gib
 from stopping import leading_a_group
+
+CLASS_PRIOR = Path(__file__).resolve().parent / "dummy_models" / "class_prior"  # quick, should an option pass
 
 # A parent that starts a child holding 256 MiB (written, so resident), says so when it is, then waits.
 HOLDER = ("import subprocess, sys\n"
@@ -95,12 +99,38 @@ def test_this_machine_has_memory_available():
 
 
 @pytest.mark.parametrize("option", ["--memory-limit", "--disk-reserve"])
-@pytest.mark.parametrize("value, problem", [(text, f"must be a positive number, got {text}")
-                                            for text in ("0", "-1", "inf", "nan")]
+@pytest.mark.parametrize("value, problem", [(text, f"must be a positive number of GiB, at most {MAX_GIB} (a "
+                                                   f"pebibyte), got {text}")
+                                            for text in ("0", "-1", "inf", "nan", "1e300", str(MAX_GIB + 1))]
                          + [("lots", "invalid positive_float value: 'lots'")])
 def test_a_limit_that_is_not_a_positive_number_is_refused(tiny_dataset, tmp_path, option, value, problem):
-    done = subprocess.run([sys.executable, "-m", "ingestion", "--dataset", str(tiny_dataset), "--output",
-                           str(tmp_path / "out"), option, value], capture_output=True, text=True)
+    """Refused by the argument parser, before the output folder is touched: an earlier run's files stay."""
+    earlier = earlier_output(tmp_path / "out")
+    done = subprocess.run([sys.executable, "-m", "ingestion", "--dataset", str(tiny_dataset), "--code-dir",
+                           str(CLASS_PRIOR), "--output", str(earlier.parent), option, value],
+                          capture_output=True, text=True)
     assert done.returncode == 2
     assert done.stderr.splitlines()[-1].endswith(f"argument {option}: {problem}")
+    assert [path.name for path in earlier.parent.iterdir()] == [earlier.name]
+
+
+@pytest.mark.parametrize("option", ["--memory-limit", "--disk-reserve"])
+def test_autospeech_run_refuses_a_limit_too_large_to_convert_before_the_output_is_touched(tiny_dataset, tmp_path,
+                                                                                          capsys, option):
+    earlier = earlier_output(tmp_path / "out")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "--dataset", str(tiny_dataset), "--code-dir", str(CLASS_PRIOR), "--output", str(earlier.parent),
+              option, "1e300"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1].endswith(f"argument {option}: must be a positive number of "
+                                                             f"GiB, at most {MAX_GIB} (a pebibyte), got 1e300")
+    assert [path.name for path in earlier.parent.iterdir()] == [earlier.name]
+
+
+def earlier_output(folder: Path) -> Path:
+    """An earlier run's prediction in ``folder`` (created), which a refused option must leave."""
+    folder.mkdir()
+    earlier = folder / "tiny.predict_0"
+    earlier.write_text("an earlier run's prediction\n")
+    return earlier
     assert not (tmp_path / "out").exists()

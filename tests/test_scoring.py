@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -55,9 +56,12 @@ def test_transform_time_maps_budget_to_one():
     assert transform_time(60, 1800) == pytest.approx(math.log(2) / LN31)
 
 
-def test_non_positive_time_budget_is_a_scoring_error():
-    with pytest.raises(ScoringError, match="must be positive, got 0 s"):
-        transform_time(10, 0)
+@pytest.mark.parametrize("budget, problem", [(0, "must be a positive number of seconds, at most 604800 (a week)"),
+                                             (5e-324, "must be at least 0.001 s (a millisecond)")])
+def test_a_time_budget_the_transform_cannot_use_is_a_scoring_error(budget, problem):
+    # 5e-324 s once divided by log1p(5e-324 / 60) == 0.0
+    with pytest.raises(ScoringError, match=re.escape(f"the time budget {problem}, got {budget:g} s")):
+        transform_time(10, budget)
 
 
 def test_class_without_positives_is_skipped():
@@ -170,10 +174,12 @@ def test_command_line_prints_alc_and_fails_cleanly(tmp_path, solution_file):
 @pytest.mark.parametrize("spoiled, spoil, problem", [
     ("solution", lambda path: path.write_text(""), "solution file {path} is empty"),
     ("solution", lambda path: (path.unlink(), path.mkdir()), "cannot read solution file {path}: Is a directory"),
+    ("solution", lambda path: path.write_text("1 0 0\n" * 4),
+     "solution file {path}: every test clip is of class 0; scoring needs test clips of at least two classes"),
     ("prediction", lambda path: path.write_text("\n"), "prediction file {path} is empty"),
     ("prediction", lambda path: (path.unlink(), path.mkdir()), "cannot read prediction file {path}: Is a directory"),
 ])
-def test_an_empty_or_unreadable_table_is_one_line_naming_it(tmp_path, solution_file, spoiled, spoil, problem):
+def test_an_empty_unreadable_or_unscorable_table_is_named(tmp_path, solution_file, spoiled, spoil, problem):
     run = write_run(tmp_path / "run", [SOLUTION.astype(float)], [60.0])
     path = solution_file if spoiled == "solution" else run / "task.predict_0"
     spoil(path)

@@ -16,6 +16,7 @@ from conftest import REPOSITORY
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ingestion.dataset import MAX_TIME_BUDGET, MIN_TIME_BUDGET
 from ingestion.records import RecordError, read_end_record, read_start_record
 from scoring.metrics import ScoringError, area_under_learning_curve
 from scoring.score import score_predictions
@@ -54,6 +55,7 @@ def run(tmp_path: Path) -> Path:
     ("0: 60\n1: 30\n", 5, "prediction 1 at 30 s is not later than prediction 0 at 60 s"),
     ("0: 60\n-1: 5\n", 5, "prediction index '-1' must be written 0, 1, 2, ..."),
     ("0: 60\n01: 90\n", 5, "prediction index '01' must be written 0, 1, 2, ..."),
+    ("0: 60\n" + "9" * 5000 + ": 2\n", 5, "a prediction index of 5,000 digits is no prediction's"),
     ("0: 60\ntask_name: other\n", 5, "duplicate key 'task_name' (first on line 1)"),
     ("0 60\n", 4, "expected 'key: value', got '0 60'"),
 ])
@@ -76,11 +78,13 @@ def test_a_task_name_that_is_not_a_plain_name_is_refused(tmp_path, task_name, pr
 
 
 @pytest.mark.parametrize("budget, problem", [
-    ("0", "time_budget must be positive, got 0"), ("-5", "time_budget must be positive, got -5"),
+    *[(budget, f"time_budget must be a positive number of seconds, at most 604800 (a week), got {budget}")
+      for budget in ("0", "-5", "604801")],
+    ("5e-324", "time_budget must be at least 0.001 s (a millisecond), got 5e-324"),  # log1p(5e-324 / 60) is 0.0
     ("nan", "time_budget must be finite, got nan"), ("inf", "time_budget must be finite, got inf"),
     ("fast", "time_budget must be a number, got 'fast'"),
 ])
-def test_a_recorded_time_budget_must_be_positive_and_finite(tmp_path, budget, problem):
+def test_a_recorded_time_budget_must_be_one_the_scorer_can_use(tmp_path, budget, problem):
     path = write_start(tmp_path, HEADER.replace("time_budget: 1800", f"time_budget: {budget}"))
     with pytest.raises(RecordError, match=re.escape(f"{path} line 2: {problem}")):
         read_start_record(tmp_path)
@@ -129,8 +133,8 @@ def test_nan_in_a_prediction_file_is_an_error_naming_it(run):
         score_predictions(run, run.parent / "task.solution")
 
 
-@pytest.mark.parametrize("budget", [0.0, -1.0, math.inf, math.nan])
-def test_a_time_budget_override_must_be_positive_and_finite(run, budget):
+@pytest.mark.parametrize("budget", [0.0, -1.0, 5e-324, math.inf, math.nan])
+def test_a_time_budget_override_must_be_one_the_transform_can_use(run, budget):
     write_start(run, HEADER)
     with pytest.raises(ScoringError, match="the time budget must be"):
         score_predictions(run, run.parent / "task.solution", time_budget=budget)
@@ -154,7 +158,37 @@ def test_the_command_refuses_a_negative_time_and_a_path_in_task_name_in_one_line
     assert not (run / "scores.txt").exists()
 
 
-@given(st.lists(st.tuples(st.floats(0, 1e7), st.floats(-1, 1)), max_size=30), st.floats(1e-3, 1e7))
+def link_start_to_dev_zero(run: Path) -> None:
+    (run / "start.txt").symlink_to("/dev/zero")
+
+
+# (how to spoil the run or its command line, the one line of the error after "start.txt" or the argument)
+UNUSABLE_RECORDS = {
+    "a tiny recorded budget": (lambda run: write_start(run, HEADER.replace("1800", "5e-324") + "0: 0\n"), [],
+                               " line 2: time_budget must be at least 0.001 s (a millisecond), got 5e-324"),
+    "a tiny budget argument": (lambda run: write_start(run, HEADER + "0: 0\n"), ["--time-budget", "5e-324"],
+                               "argument --time-budget/--time_budget: must be at least 0.001 s (a millisecond), "
+                               "got 5e-324"),
+    "a prediction index of 5,000 digits": (lambda run: write_start(run, HEADER + "0: 0\n" + "9" * 5000 + ": 2\n"),
+                                           [], " line 5: a prediction index of 5,000 digits is no prediction's"),
+    "start.txt linked to /dev/zero": (link_start_to_dev_zero, [], " is larger than 1,000,000 bytes"),
+}
+
+
+@pytest.mark.parametrize("case", UNUSABLE_RECORDS)
+def test_a_record_or_budget_the_scorer_cannot_use_is_one_line_naming_it(run, case):
+    spoil, options, problem = UNUSABLE_RECORDS[case]
+    spoil(run)
+    done = score_command(run, "--solution", str(run.parent / "task.solution"), *options)
+    lines = done.stderr.splitlines()
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert len(lines) == 1 or options  # argparse prints its usage before an argument's error
+    assert lines[-1].endswith(problem if options else f"{run / 'start.txt'}{problem}")
+    assert not (run / "scores.txt").exists()
+
+
+@given(st.lists(st.tuples(st.floats(0, 1e7), st.floats(-1, 1)), max_size=30),
+       st.floats(MIN_TIME_BUDGET, MAX_TIME_BUDGET))
 def test_the_alc_stays_within_minus_one_and_one(points, budget):
     times, scores = [t for t, _ in points], [s for _, s in points]
     assert -1 <= area_under_learning_curve(times, scores, budget) <= 1

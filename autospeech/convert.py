@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from ingestion.command import fraction, positive_int
+from ingestion.command import fraction, seed_argument, whole_budget_argument
 from autospeech.audio_files import AudioFileError, is_audio_file, read_clip
 from ingestion.dataset import SAMPLE_RATE, DatasetError, control_characters, name_problem, one_hot, save_dataset
 from autospeech_model.split import SIDES, holdout_mask
@@ -289,12 +289,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", help="dataset name (default: the source folder's or CSV's name)")
     parser.add_argument("--test-fraction", type=fraction, default=0.2,
                         help="share of each class's clips held out for test (default: 0.2)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random split (default: 0)")
+    parser.add_argument("--seed", type=seed_argument, default=0, help="seed of the random split (default: 0)")
     parser.add_argument("--skip-bad", action="store_true",
                         help="skip unreadable/empty audio files (listed in the summary) instead of stopping")
     parser.add_argument("--formats", nargs="+", choices=FORMATS, default=list(FORMATS),
                         help="waveform files to write: npz (safe) and/or pkl (official) (default: both)")
-    parser.add_argument("--time-budget", type=positive_int, help="time_budget to record in meta.json (default: none)")
+    parser.add_argument("--time-budget", type=whole_budget_argument,
+                        help="time_budget to record in meta.json, whole seconds (default: none)")
 
 
 def main(args: argparse.Namespace) -> int:

@@ -17,7 +17,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingestion.command import budget_argument
+from ingestion.command import budget_argument, seed_argument
 from autospeech_model.config import ModelConfig
 from ingestion.dataset import find_data_dir, load_dataset, solution_path
 from ingestion.ingestion import IngestionResult, add_trust_pickle, configure_logging, model_metadata, run_model
@@ -96,7 +96,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model-dir", required=True, help="folder to save the trained model (and its predictions)")
     parser.add_argument("--time-budget", type=budget_argument, default=None,
                         help="seconds (default: meta.json's time_budget, else 1800)")
-    parser.add_argument("--seed", type=int, default=ModelConfig.seed, help="model seed (default: %(default)s)")
+    parser.add_argument("--seed", type=seed_argument, default=ModelConfig.seed,
+                        help="model seed (default: %(default)s)")
     add_trust_pickle(parser)
     parser.add_argument("--from-scratch", action="store_true",
                         help="start from random weights instead of the pretrained data01 model")

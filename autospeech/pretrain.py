@@ -33,7 +33,7 @@ import librosa
 import numpy as np
 import tensorflow as tf
 
-from ingestion.command import positive_int
+from ingestion.command import positive_int, seed_argument
 from autospeech_model.config import ModelConfig
 from autospeech_model.features import build_frontend, extract_features
 from autospeech_model.estimator import CNNClassifier
@@ -47,7 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", required=True, help="dataset folder in the official layout (e.g. data01)")
     parser.add_argument("--epochs", type=positive_int, required=True, help="training epochs")
     parser.add_argument("--out", default="pretrained", help="output folder for NAME.keras and card.json")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the split, initialisation and augmentation")
+    parser.add_argument("--seed", type=seed_argument, default=0,
+                        help="seed of the split, initialisation and augmentation")
     parser.add_argument("--momentum", type=float, default=ModelConfig.momentum,
                         help="SGD momentum (default: %(default)s, as in fine-tuning; Kon's checkpoint used 0, "
                              "which reached 0.10 validation accuracy after 3 epochs against 0.52 with 0.9)")

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import soxr
 
-from ingestion.command import positive_int
+from ingestion.command import positive_int, seed_argument
 from ingestion.dataset import SAMPLE_RATE, DatasetError, load_dataset, save_dataset
 
 SPEED_STEP = 0.06  # ours: 6 % speed steps between variants of one source class (audibly different voices)
@@ -66,7 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--train", type=positive_int, default=10000, help="training clips (default: %(default)s)")
     parser.add_argument("--test", type=positive_int, default=1000, help="test clips (default: %(default)s)")
     parser.add_argument("--seconds", type=float, default=3.0, help="clip length (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=0, help="seed (default: %(default)s)")
+    parser.add_argument("--seed", type=seed_argument, default=0, help="seed (default: %(default)s)")
     parser.add_argument("--output", default="build/datasets", help="folder to write into (default: %(default)s)")
 
 

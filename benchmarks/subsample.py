@@ -22,7 +22,7 @@ import numpy as np
 
 from autospeech_model.split import holdout_mask
 from benchmarks.manifests import manifest_path, read_manifest
-from ingestion.command import positive_int
+from ingestion.command import positive_int, seed_argument
 from ingestion.dataset import DatasetError, load_dataset, save_dataset
 
 
@@ -69,7 +69,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", required=True, help="source dataset folder")
     parser.add_argument("--train", type=positive_int, required=True, help="training clips to keep")
     parser.add_argument("--output", required=True, help="folder to write into (not the source's)")
-    parser.add_argument("--seed", type=int, default=0, help="seed (default: %(default)s)")
+    parser.add_argument("--seed", type=seed_argument, default=0, help="seed (default: %(default)s)")
 
 
 def main(args: argparse.Namespace) -> int:

@@ -57,6 +57,22 @@ def budget_argument(text: str) -> float:
     return value
 
 
+def whole_budget_argument(text: str) -> int:
+    """argparse type: a time budget in whole seconds (:func:`budget_argument`'s rule), as meta.json records it."""
+    budget_argument(text)
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"must be a whole number of seconds, got {text}")
+    return int(text)
+
+
+def seed_argument(text: str) -> int:
+    """argparse type: a random seed, an integer in [0, 2**32) (what NumPy's and TensorFlow's generators take)."""
+    value = int(text)
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"must be an integer in [0, 2**32), got {text}")
+    return value
+
+
 def fraction(text: str) -> float:
     """argparse type: a float in [0, 1)."""
     value = float(text)

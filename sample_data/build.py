@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from autospeech.audio_files import AudioFileError
+from ingestion.command import seed_argument
 from ingestion.dataset import SAMPLE_RATE, one_hot, save_dataset
 from sample_data.audio import content_hash, crop
 from sample_data.clips import Clip
@@ -130,7 +131,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="where .deb files are downloaded and unpacked")
     parser.add_argument("--small", action="store_true", help="build the small committed versions (Opus npz)")
     parser.add_argument("--only", default=",".join(RECIPES), help="comma-separated dataset names")
-    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--seed", type=seed_argument, default=SEED)
 
 
 def main(args: argparse.Namespace) -> int:

@@ -124,6 +124,13 @@ def test_installed_copy_has_no_generic_top_level_names_and_finds_its_weights(tmp
      "--time-budget: must be a positive number of seconds, at most 604800 (a week), got inf"),
     (["run", "--dataset", "d", "--output", "o", "--time-budget", "1e12"],
      "--time-budget/--time_budget: must be a positive number of seconds, at most 604800 (a week), got 1e12"),
+    (["convert", "in", "--output", "out", "--time-budget", "99999999999"],
+     "--time-budget: must be a positive number of seconds, at most 604800 (a week), got 99999999999"),
+    (["convert", "in", "--output", "out", "--time-budget", "0.5"], "--time-budget: must be a whole number of "
+     "seconds, got 0.5"),
+    (["convert", "in", "--output", "out", "--seed", "-1"], "--seed: must be an integer in [0, 2**32), got -1"),
+    (["fit", "--dataset", "d", "--model-dir", "m", "--seed", "4294967296"],
+     "--seed: must be an integer in [0, 2**32), got 4294967296"),
 ])
 def test_out_of_range_options_are_usage_errors(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import math
 import numbers
 import pickle
@@ -415,7 +416,7 @@ def load_class_names(folder: Path, class_num: int | None = None,
     when there is none. With ``class_num``, DatasetError naming the file and both counts unless it holds
     exactly that many names (``counted_by`` says where class_num comes from)."""
     path = folder / "class_names.txt"
-    if not path.exists():
+    if not os.path.lexists(path):  # a dangling link or a loop is named by the read below, not taken for none
         return None
     names = read_small_text(path, "class names file").splitlines()
     if class_num is not None and len(names) != class_num:

@@ -295,6 +295,8 @@ SPOILED_SMALL_FILES = {
     "meta.json is a folder": ("meta.json", lambda path: (path.unlink(), path.mkdir()), ": Is a directory"),
     "class_names.txt is a folder": ("class_names.txt", lambda path: (path.unlink(), path.mkdir()),
                                     ": Is a directory"),
+    "class_names.txt a link to itself": ("class_names.txt", lambda path: (path.unlink(), path.symlink_to(path)),
+                                         ": Too many levels of symbolic links"),
     "non-UTF-8 class_names.txt": ("class_names.txt", lambda path: path.write_bytes(b"\xff\nb\n"),
                                   " is not UTF-8 text: 'utf-8' codec can't decode byte 0xff"),
     "too few class names": ("class_names.txt", lambda path: path.write_text("a\n"),

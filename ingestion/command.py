@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import signal
 import sys
 import threading
@@ -38,10 +39,13 @@ def positive_int(text: str) -> int:
     return value
 
 
-def positive_float(text: str) -> float:
+def gib_argument(text: str) -> float:
     """argparse type: a number of GiB in (0, MAX_GIB] (a memory limit, a disk reserve), refused before the
     program touches anything: 1e300 GiB is a typo, and as bytes it would overflow."""
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan  # "lots": refused below with the rule
     if not 0 < value <= MAX_GIB:
         raise argparse.ArgumentTypeError(f"must be a positive number of GiB, at most {MAX_GIB} (a pebibyte), "
                                          f"got {text}")

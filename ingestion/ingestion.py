@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ingestion.command import budget_argument, positive_float
+from ingestion.command import budget_argument, gib_argument
 from ingestion.dataset import Dataset, find_data_dir, load_dataset
 from ingestion.disk_reserve import DISK_RESERVE_BYTES
 from ingestion.in_process import InProcessSubmission
@@ -228,11 +228,11 @@ def add_arguments(parser: argparse.ArgumentParser, several_datasets: bool = Fals
     parser.add_argument("--setup-limit", type=budget_argument, default=SETUP_LIMIT_SECONDS,
                         help="seconds allowed to import model.py and build Model(metadata), not charged to the "
                              "budget (default: %(default)g)")
-    parser.add_argument("--memory-limit", type=positive_float, default=None, metavar="GIB",
+    parser.add_argument("--memory-limit", type=gib_argument, default=None, metavar="GIB",
                         help=f"GiB of resident memory the submission's processes may hold; past it the model is "
                              f"killed and the run fails, earlier predictions kept (default: {DEFAULT_SHARE:g} of "
                              f"the memory available when it starts)")
-    parser.add_argument("--disk-reserve", type=positive_float, default=None, metavar="GIB",
+    parser.add_argument("--disk-reserve", type=gib_argument, default=None, metavar="GIB",
                         help=f"GiB of disk kept free for the records on the filesystems of the submission's scratch "
                              f"folder, the dataset and the output; a model that fills them is killed and the run "
                              f"fails, earlier predictions kept (default: {DISK_RESERVE_BYTES / GIB:g}, or half the "

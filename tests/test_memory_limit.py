@@ -101,8 +101,8 @@ def test_this_machine_has_memory_available():
 @pytest.mark.parametrize("option", ["--memory-limit", "--disk-reserve"])
 @pytest.mark.parametrize("value, problem", [(text, f"must be a positive number of GiB, at most {MAX_GIB} (a "
                                                    f"pebibyte), got {text}")
-                                            for text in ("0", "-1", "inf", "nan", "1e300", str(MAX_GIB + 1))]
-                         + [("lots", "invalid positive_float value: 'lots'")])
+                                            for text in ("0", "-1", "inf", "nan", "1e300", str(MAX_GIB + 1),
+                                                         "lots")])
 def test_a_limit_that_is_not_a_positive_number_is_refused(tiny_dataset, tmp_path, option, value, problem):
     """Refused by the argument parser, before the output folder is touched: an earlier run's files stay."""
     earlier = earlier_output(tmp_path / "out")

@@ -39,13 +39,18 @@ def positive_int(text: str) -> int:
     return value
 
 
+def parsed(text: str, kind: type[int] | type[float]) -> float:
+    """``text`` as a ``kind``, or NaN when it is none (which the caller's rule then refuses with its message)."""
+    try:
+        return kind(text)
+    except ValueError:
+        return math.nan
+
+
 def gib_argument(text: str) -> float:
     """argparse type: a number of GiB in (0, MAX_GIB] (a memory limit, a disk reserve), refused before the
     program touches anything: 1e300 GiB is a typo, and as bytes it would overflow."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan  # "lots": refused below with the rule
+    value = parsed(text, float)
     if not 0 < value <= MAX_GIB:
         raise argparse.ArgumentTypeError(f"must be a positive number of GiB, at most {MAX_GIB} (a pebibyte), "
                                          f"got {text}")
@@ -54,7 +59,7 @@ def gib_argument(text: str) -> float:
 
 def budget_argument(text: str) -> float:
     """argparse type: a time budget (:func:`ingestion.dataset.time_budget_problem`: a millisecond to a week)."""
-    value = float(text)
+    value = parsed(text, float)
     problem = time_budget_problem(value)
     if problem:
         raise argparse.ArgumentTypeError(f"{problem}, got {text}")
@@ -71,7 +76,7 @@ def whole_budget_argument(text: str) -> int:
 
 def seed_argument(text: str) -> int:
     """argparse type: a random seed, an integer in [0, 2**32) (what NumPy's and TensorFlow's generators take)."""
-    value = int(text)
+    value = parsed(text, int)
     if not 0 <= value < 2**32:
         raise argparse.ArgumentTypeError(f"must be an integer in [0, 2**32), got {text}")
     return value

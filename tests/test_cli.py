@@ -129,6 +129,10 @@ def test_installed_copy_has_no_generic_top_level_names_and_finds_its_weights(tmp
     (["convert", "in", "--output", "out", "--time-budget", "0.5"], "--time-budget: must be a whole number of "
      "seconds, got 0.5"),
     (["convert", "in", "--output", "out", "--seed", "-1"], "--seed: must be an integer in [0, 2**32), got -1"),
+    (["fit", "--dataset", "d", "--model-dir", "m", "--seed", "one"],
+     "--seed: must be an integer in [0, 2**32), got one"),
+    (["run", "--dataset", "d", "--output", "o", "--time-budget", "soon"],
+     "--time-budget/--time_budget: must be a positive number of seconds, at most 604800 (a week), got soon"),
     (["fit", "--dataset", "d", "--model-dir", "m", "--seed", "4294967296"],
      "--seed: must be an integer in [0, 2**32), got 4294967296"),
 ])

@@ -196,9 +196,9 @@ def positive_count(text: str) -> int:
 def seed_list(text: str) -> list[int]:
     """argparse type: a comma-separated list of distinct whole numbers ≥ 0 (ModelConfig.seed values)."""
     items = [item.strip() for item in text.split(",") if item.strip()]
-    bad = [item for item in items if not item.isdigit()]
+    bad = [item for item in items if not item.isdigit() or int(item) >= 2**32]
     if bad or not items:
-        raise argparse.ArgumentTypeError(f"seeds must be whole numbers of at least 0, got {text!r}")
+        raise argparse.ArgumentTypeError(f"seeds must be whole numbers in [0, 2**32), got {text!r}")
     if len(set(map(int, items))) < len(items):
         raise argparse.ArgumentTypeError(f"seeds must be distinct, got {text!r}")
     return [int(item) for item in items]
@@ -208,6 +208,10 @@ def comma_list(choices: tuple[str, ...] | None = None):
     """An argparse type: a comma-separated list, whose items must be among ``choices`` when given."""
     def parse(text: str) -> list[str]:
         items = [item.strip() for item in text.split(",") if item.strip()]
+        if not items:
+            raise argparse.ArgumentTypeError(f"give at least one name, got {text!r}")
+        if len(set(items)) < len(items):
+            raise argparse.ArgumentTypeError(f"names must be distinct, got {text!r}")
         unknown = [item for item in items if choices is not None and item not in choices]
         if unknown:
             raise argparse.ArgumentTypeError(f"unknown {', '.join(unknown)}; choose among {', '.join(choices)}")
@@ -240,6 +244,8 @@ def main(args: argparse.Namespace) -> int:
     the comparison table.
     A missing or unreadable dataset raises DatasetError before anything runs; the command line reports it as
     one line with exit code 2."""
+    if os.path.lexists(args.output) and not Path(args.output).is_dir():
+        raise ValueError(f"--output {args.output} is not a folder")
     datasets = [Path(args.data_root) / dataset for dataset in args.datasets]
     for dataset_dir in datasets:
         check_dataset(dataset_dir)

@@ -147,6 +147,24 @@ def test_unknown_model_variant_is_rejected():
         comma_list(tuple(MODELS))("kon,foo")
 
 
+@pytest.mark.parametrize("text, problem", [("", "give at least one name"), (",", "give at least one name"),
+                                           ("kon,kon", "names must be distinct")])
+def test_a_list_of_names_names_each_once(text, problem):
+    with pytest.raises(argparse.ArgumentTypeError, match=problem):
+        comma_list(tuple(MODELS))(text)
+
+
+def test_an_output_that_is_a_file_is_refused_before_any_run(make_dataset, tmp_path):
+    make_dataset(name="tiny")
+    (tmp_path / "afile").write_text("kept\n")
+    done = subprocess.run([sys.executable, "-m", "benchmarks.run", "--models", "mfcc_logreg", "--datasets", "tiny",
+                           "--data-root", str(tmp_path), "--output", str(tmp_path / "afile")],
+                          cwd=REPOSITORY, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr == f"python -m benchmarks.run: error: --output {tmp_path / 'afile'} is not a folder\n"
+    assert (tmp_path / "afile").read_text() == "kept\n"
+
+
 def test_kons_code_folder_is_the_upload_and_a_baseline_keeps_its_own(tmp_path):
     folder = code_folder("kon", tmp_path)
     assert (folder / "model.py").read_text() == (REPOSITORY / "model.py").read_text()
@@ -184,7 +202,7 @@ def test_a_config_a_model_py_cannot_spell_is_refused(tmp_path):
         config_changes(VARIANTS["kon"].replace(pretrained_weights=tmp_path / "other.keras"))
 
 
-@pytest.mark.parametrize("text", ["", "1,-2", "0,x", "1,1", "1.5"])
+@pytest.mark.parametrize("text", ["", "1,-2", "0,x", "1,1", "1.5", "4294967296"])
 def test_seeds_must_be_distinct_whole_numbers(text):
     with pytest.raises(argparse.ArgumentTypeError, match="seeds must be"):
         seed_list(text)

@@ -44,11 +44,23 @@ def submission_files() -> list[tuple[Path, str]]:
     return sorted(files, key=lambda item: item[1])
 
 
+def check_output(output: Path, members: list[tuple[Path, str]]) -> None:
+    """ValueError unless ``output`` is a file path outside the folders whose files go into the zip (a zip there
+    would be packed into the next one)."""
+    target = output.resolve()
+    if target.is_dir():
+        raise ValueError(f"--output {str(output)!r} is a folder; give the zip file's path")
+    packed = [path.resolve().parent for path, name in members if name != ENTRY_POINT]
+    if any(target.is_relative_to(folder) for folder in packed):
+        raise ValueError(f"--output {output} lies inside a folder the zip packs; write it elsewhere")
+
+
 def build_package(output: str | Path) -> list[tuple[str, int]]:
     """Write the submission zip to ``output`` (atomically); returns (name, size in bytes) of every member."""
     output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
     members = submission_files()
+    check_output(output, members)
+    output.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
     os.close(handle)
     try:

@@ -33,6 +33,17 @@ def test_a_failed_package_build_leaves_no_partial_zip(tmp_path):
     assert target.is_file() and [p.name for p in target.parent.iterdir()] == ["submission.zip"]
 
 
+def test_an_output_that_is_a_folder_or_inside_the_packed_folders_is_refused(tmp_path, capsys):
+    inside = [REPOSITORY / "autospeech_model" / "new" / "sub.zip", REPOSITORY / "pretrained" / "sub.zip"]
+    for output, problem in [("", "--output '.' is a folder"), (str(tmp_path), f"--output '{tmp_path}' is a folder"),
+                            *[(str(path), f"--output {path} lies inside a folder the zip packs") for path in inside]]:
+        assert main(["package", "--output", output]) == 2
+        assert capsys.readouterr().err.splitlines() == [f"autospeech: error: {problem}; " + (
+            "write it elsewhere" if "inside" in problem else "give the zip file's path")]
+    assert not any(path.parent.exists() and path.exists() for path in inside)
+    assert not (REPOSITORY / "autospeech_model" / "new").exists()
+
+
 def test_the_zip_runs_with_the_kits_modules_first_on_the_path(tmp_path, tiny_dataset):
     zip_path = tmp_path / "submission.zip"
     build_package(zip_path)

@@ -201,9 +201,17 @@ def check_sides(source: Path, labels: list[str], is_test: np.ndarray, test_fract
                            f"two classes or more (raise --test-fraction or add clips)")
 
 
+def check_new_dataset(output_dir: Path, name: str) -> None:
+    """DatasetError unless ``output_dir/name`` is free: a dataset is never written over another."""
+    if os.path.lexists(output_dir / name):
+        raise DatasetError(f"output dataset folder already exists: {output_dir / name}")
+
+
 def write_dataset(output_dir: Path, name: str, **dataset: object) -> Path:
     """:func:`save_dataset` into a hidden temporary folder inside ``output_dir``, then rename NAME/ into
-    place; the temporary folder is removed whatever happens, so a failure leaves nothing behind."""
+    place; the temporary folder is removed whatever happens, so a failure leaves nothing behind, and an
+    existing NAME/ is refused, never written over (:func:`check_new_dataset`)."""
+    check_new_dataset(output_dir, name)
     output_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{name}.partial-", dir=output_dir))
     try:

@@ -17,11 +17,13 @@ from pathlib import Path
 import numpy as np
 import soxr
 
-from ingestion.command import positive_int, seed_argument
-from ingestion.dataset import SAMPLE_RATE, DatasetError, load_dataset, save_dataset
+from autospeech.convert import check_new_dataset, write_dataset
+from ingestion.command import parsed, positive_int, seed_argument
+from ingestion.dataset import SAMPLE_RATE, DatasetError, load_dataset
 
 SPEED_STEP = 0.06  # ours: 6 % speed steps between variants of one source class (audibly different voices)
 GAIN_DB = 6.0  # ours: random gain within ±6 dB
+MAX_CLIP_SECONDS = 60.0  # ours: AutoSpeech clips last seconds; the model reads the first 5
 
 
 def synthesize(clips: list[np.ndarray], classes: np.ndarray, source_classes: int, count: int, class_num: int,
@@ -50,14 +52,26 @@ def enlarge(dataset_dir: str | Path, output_dir: str | Path, class_num: int, tra
     source_classes = dataset.train_y.shape[1]
     if class_num < source_classes:
         raise DatasetError(f"--classes {class_num} is fewer than the {source_classes} classes of {dataset_dir}")
+    for option, count in (("--train", train), ("--test", test)):
+        if count < class_num:
+            raise DatasetError(f"{option} {count}: must be at least the {class_num} classes (a clip of each)")
+    name = f"{dataset.name}_{class_num}x{train}"
+    check_new_dataset(Path(output_dir), name)
     rng = np.random.default_rng(seed)
     train_x, train_y = synthesize(dataset.train_x, dataset.train_y.argmax(axis=1), source_classes, train,
                                   class_num, seconds, rng)
     test_x, test_y = synthesize(dataset.test_x, dataset.test_labels.argmax(axis=1), source_classes, test,
                                 class_num, seconds, rng)
-    name = f"{dataset.name}_{class_num}x{train}"
-    return save_dataset(output_dir, name, train_x, train_y, test_x, test_y, time_budget=dataset.metadata.get(
-        "time_budget"))
+    return write_dataset(Path(output_dir), name, train_x=train_x, train_y=train_y, test_x=test_x, test_y=test_y,
+                         time_budget=dataset.metadata.get("time_budget"))
+
+
+def clip_seconds(text: str) -> float:
+    """argparse type: a clip length in seconds, in (0, MAX_CLIP_SECONDS]."""
+    value = parsed(text, float)
+    if not 0 < value <= MAX_CLIP_SECONDS:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds in (0, {MAX_CLIP_SECONDS:g}], got {text}")
+    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -65,7 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--classes", type=positive_int, default=100, help="classes (default: %(default)s)")
     parser.add_argument("--train", type=positive_int, default=10000, help="training clips (default: %(default)s)")
     parser.add_argument("--test", type=positive_int, default=1000, help="test clips (default: %(default)s)")
-    parser.add_argument("--seconds", type=float, default=3.0, help="clip length (default: %(default)s)")
+    parser.add_argument("--seconds", type=clip_seconds, default=3.0, help="clip length (default: %(default)s)")
     parser.add_argument("--seed", type=seed_argument, default=0, help="seed (default: %(default)s)")
     parser.add_argument("--output", default="build/datasets", help="folder to write into (default: %(default)s)")
 

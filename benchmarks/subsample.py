@@ -23,7 +23,8 @@ import numpy as np
 from autospeech_model.split import holdout_mask
 from benchmarks.manifests import manifest_path, read_manifest
 from ingestion.command import positive_int, seed_argument
-from ingestion.dataset import DatasetError, load_dataset, save_dataset
+from autospeech.convert import check_new_dataset, write_dataset
+from ingestion.dataset import DatasetError, load_dataset
 
 
 def kept_clips(labels: np.ndarray, train: int, seed: int) -> np.ndarray:
@@ -54,12 +55,13 @@ def subsample(dataset_dir: str | Path, output_dir: str | Path, train: int, seed:
     dataset = load_dataset(dataset_dir, with_test_labels=True)
     if output_dir.resolve() == dataset_dir.parent.resolve():
         raise DatasetError(f"--output {output_dir}: would overwrite the source dataset {dataset_dir}")
+    check_new_dataset(output_dir, dataset.name)
     kept = kept_clips(dataset.train_y, train, seed)
     source = manifest_path(dataset_dir.parent, dataset.name)
     manifest = read_manifest(source, dataset) if source.is_file() else None
-    written = save_dataset(output_dir, dataset.name, [dataset.train_x[i] for i in kept], dataset.train_y[kept],
-                           dataset.test_x, dataset.test_labels, time_budget=dataset.metadata.get("time_budget"),
-                           class_names=dataset.class_names)
+    written = write_dataset(output_dir, dataset.name, train_x=[dataset.train_x[i] for i in kept],
+                            train_y=dataset.train_y[kept], test_x=dataset.test_x, test_y=dataset.test_labels,
+                            time_budget=dataset.metadata.get("time_budget"), class_names=dataset.class_names)
     if manifest is not None:
         write_manifest(manifest_path(output_dir, dataset.name), *manifest, kept)
     return written

@@ -64,3 +64,41 @@ def test_a_manifest_that_does_not_match_its_dataset_stops_before_anything_is_wri
     error = capsys.readouterr().err.strip()
     assert code == BAD_INPUT_EXIT_CODE and str(source / "manifests" / "data02.csv") in error
     assert "training rows, but data02 has 83 training clips" in error and not (tmp_path / "out").exists()
+
+
+def files_of(folder):
+    return {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+@pytest.mark.parametrize("command, arguments, name", [
+    ("benchmarks.subsample", ["--dataset", str(SOURCE), "--train", "40"], "data02"),
+    ("benchmarks.enlarge", ["--dataset", str(SOURCE), "--classes", "4", "--train", "4", "--test", "4",
+                            "--seconds", "0.5"], "data02_4x4"),
+])
+def test_a_dataset_tool_writes_a_new_dataset_and_never_over_an_existing_one(tmp_path, capsys, command, arguments,
+                                                                            name):
+    assert run_command(command, [*arguments, "--output", str(tmp_path)]) == 0
+    written = load_dataset(tmp_path / name, with_test_labels=True)
+    assert len(written.test_x) == (4 if command == "benchmarks.enlarge" else len(load_dataset(SOURCE).test_x))
+    earlier, entries = files_of(tmp_path), sorted(tmp_path.iterdir())
+    capsys.readouterr()
+    assert run_command(command, [*arguments, "--output", str(tmp_path)]) == BAD_INPUT_EXIT_CODE
+    assert capsys.readouterr().err.strip().endswith(f"output dataset folder already exists: {tmp_path / name}")
+    assert files_of(tmp_path) == earlier and sorted(tmp_path.iterdir()) == entries  # no partial folder left
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--classes", "6", "--train", "3", "--test", "6"], "--train 3: must be at least the 6 classes"),
+    (["--classes", "6", "--train", "6", "--test", "1"], "--test 1: must be at least the 6 classes"),
+])
+def test_enlarge_refuses_a_side_without_every_class(tmp_path, capsys, arguments, message):
+    assert run_command("benchmarks.enlarge", ["--dataset", str(SOURCE), *arguments, "--output",
+                                              str(tmp_path)]) == BAD_INPUT_EXIT_CODE
+    assert message in capsys.readouterr().err and not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("seconds", ["0", "-2", "nan", "1e9"])
+def test_enlarge_refuses_a_clip_length_outside_a_minute(seconds, capsys):
+    with pytest.raises(SystemExit):
+        run_command("benchmarks.enlarge", ["--seconds", seconds])
+    assert f"--seconds: must be a number of seconds in (0, 60], got {seconds}" in capsys.readouterr().err

@@ -10,14 +10,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from autospeech.convert import check_new_dataset, write_dataset
+from autospeech.convert import write_dataset
 from ingestion.dataset import load_dataset
 
 
 def export_pkl(dataset_dir: str | Path, output_dir: str | Path) -> Path:
     """Write ``dataset_dir`` in pkl form under ``output_dir``; returns the new dataset folder."""
     dataset = load_dataset(dataset_dir, with_test_labels=True)
-    check_new_dataset(Path(output_dir), dataset.name)
     return write_dataset(Path(output_dir), dataset.name, train_x=dataset.train_x, train_y=dataset.train_y,
                          test_x=dataset.test_x, test_y=dataset.test_labels,
                          time_budget=dataset.metadata.get("time_budget"), formats=("pkl",),
